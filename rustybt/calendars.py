@@ -1,0 +1,51 @@
+"""Trading calendars: exchange-calendars underneath, right-sided minutes like zipline.
+
+zipline labels a minute bar by the minute that *ends* it (09:31 … 16:00 for XNYS), which is
+exchange-calendars' ``side="right"``. Every rustybt calendar is built that way.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import exchange_calendars as xcals
+import pandas as pd
+
+__all__ = ["DEFAULT_CALENDAR", "get_calendar", "session_label"]
+
+DEFAULT_CALENDAR = "XNYS"
+
+
+@lru_cache(maxsize=64)
+def _cached(name: str, start: str | None, end: str | None) -> xcals.ExchangeCalendar:
+    kwargs: dict[str, object] = {"side": "right"}
+    if start is not None:
+        kwargs["start"] = start
+    if end is not None:
+        kwargs["end"] = end
+    return xcals.get_calendar(name, **kwargs)
+
+
+def get_calendar(
+    name: str = DEFAULT_CALENDAR,
+    start: pd.Timestamp | str | None = None,
+    end: pd.Timestamp | str | None = None,
+) -> xcals.ExchangeCalendar:
+    """Return a right-sided exchange calendar, cached by (name, start, end).
+
+    Args:
+        name: An exchange-calendars name or alias (``"XNYS"``, ``"24/7"``, ...).
+        start: First session the calendar must cover (default: exchange-calendars' default).
+        end: Last session the calendar must cover.
+    """
+    s = None if start is None else pd.Timestamp(start).strftime("%Y-%m-%d")
+    e = None if end is None else pd.Timestamp(end).strftime("%Y-%m-%d")
+    return _cached(name, s, e)
+
+
+def session_label(value: object) -> pd.Timestamp:
+    """Normalise a date-like value to a naive midnight session label (no calendar check)."""
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.normalize()
