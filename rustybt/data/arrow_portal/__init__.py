@@ -1,0 +1,1 @@
+"""ArrowDataPortal: memory-mapped, asset-partitioned Arrow stores and zero-copy history()."""

@@ -1,0 +1,1 @@
+"""Optimization support: caches and (later) search workflows."""

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks (e.g. building a zipline reference from a rustybt bundle)."""
