@@ -1,6 +1,8 @@
-"""Input validation for ingest. Every problem raises IngestError naming file/row/column/value.
+"""Validation of one asset's bars. Problems raise IngestError naming file/row/column/value.
 
-Rows are numbered from 1 in input order (the CSV header is not a row).
+Rows are numbered from 1 in input order (for a CSV, row 1 is the line after the header).
+The policy (which problems are errors and which are repaired with a warning) is documented in
+docs/bundles.md, section "Validation".
 """
 
 from __future__ import annotations
@@ -13,42 +15,78 @@ import pandas as pd
 
 from rustybt.data.bundles.errors import IngestError
 
+__all__ = [
+    "BAR_COLUMNS",
+    "PRICE_COLUMNS",
+    "Warn",
+    "daily_bars",
+    "first_bad",
+    "minute_bars",
+    "not_in",
+    "parse_times",
+    "require",
+]
+
 PRICE_COLUMNS = ("open", "high", "low", "close")
 BAR_COLUMNS = (*PRICE_COLUMNS, "volume")
+_VOLUME_MAX = float(2**62)
+
+Warn = Callable[[str], None]
 
 
-def _require(frame: pd.DataFrame, columns: tuple[str, ...], label: str) -> None:
+def require(frame: pd.DataFrame, columns: tuple[str, ...], label: str) -> None:
+    """Raise when any of ``columns`` is missing from ``frame``."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise IngestError(
-            f"missing required column(s) {missing}; found {list(frame.columns)}", file=label
+            f"missing required column(s) {missing}; found {list(map(str, frame.columns))}",
+            file=label,
         )
 
 
-def _first_bad(mask: np.ndarray) -> int:
+def first_bad(mask: np.ndarray) -> int:
+    """Position of the first True in ``mask``."""
     return int(np.flatnonzero(mask)[0])
 
 
-def _parse_times(values: pd.Series, label: str, column: str, *, utc: bool) -> pd.DatetimeIndex:
+def parse_times(values: pd.Series, label: str, column: str, *, utc: bool) -> pd.DatetimeIndex:
+    """Parse a date column; empty or unparseable cells raise (row numbers are 1-based)."""
     parsed = pd.to_datetime(values, errors="coerce", utc=utc)
-    bad = parsed.isna().to_numpy() & values.notna().to_numpy() | values.isna().to_numpy()
+    bad = parsed.isna().to_numpy()
+    if bad.any() and values.dtype == object and values[bad].notna().any():
+        # pandas infers one format from the first value; parse the rest one by one
+        retry = pd.to_datetime(values[bad], errors="coerce", utc=utc, format="mixed")
+        parsed = pd.Series(parsed, index=values.index)
+        parsed[bad] = retry
+        bad = parsed.isna().to_numpy()
     if bad.any():
-        i = _first_bad(bad)
+        i = first_bad(bad)
         raise IngestError(
             "unparseable date", file=label, row=i + 1, column=column, value=values.iloc[i]
         )
-    return pd.DatetimeIndex(parsed)
+    return pd.DatetimeIndex(parsed).as_unit("ns")
+
+
+def not_in(values: pd.DatetimeIndex, sorted_index: pd.DatetimeIndex) -> np.ndarray:
+    """Mask of ``values`` missing from the sorted ``sorted_index`` (binary search, no hashing)."""
+    haystack = sorted_index.as_unit("ns").asi8
+    needles = values.as_unit("ns").asi8
+    pos = np.searchsorted(haystack, needles)
+    found = pos < len(haystack)
+    found[found] = haystack[pos[found]] == needles[found]
+    return ~found
 
 
 def _check_order(idx: pd.DatetimeIndex, label: str, column: str) -> None:
     if len(idx) < 2:
         return
     diffs = np.diff(idx.asi8)
-    if (diffs == 0).any():
-        i = _first_bad(diffs == 0) + 1
-        raise IngestError("duplicate date", file=label, row=i + 1, column=column, value=str(idx[i]))
-    if (diffs < 0).any():
-        i = _first_bad(diffs < 0) + 1
+    if (diffs <= 0).any():
+        i = first_bad(diffs <= 0) + 1
+        if diffs[i - 1] == 0:
+            raise IngestError(
+                "duplicate date", file=label, row=i + 1, column=column, value=str(idx[i])
+            )
         raise IngestError(
             f"dates are not increasing (previous row has {idx[i - 1]})",
             file=label,
@@ -58,65 +96,57 @@ def _check_order(idx: pd.DatetimeIndex, label: str, column: str) -> None:
         )
 
 
-def _check_values(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+def _numbers(frame: pd.DataFrame, label: str) -> dict[str, np.ndarray]:
     out = {}
     for col in BAR_COLUMNS:
         raw = frame[col]
         num = pd.to_numeric(raw, errors="coerce")
         bad = num.isna().to_numpy() & raw.notna().to_numpy()
         if bad.any():
-            i = _first_bad(bad)
+            i = first_bad(bad)
             raise IngestError("not a number", file=label, row=i + 1, column=col, value=raw.iloc[i])
         out[col] = num.to_numpy(dtype=np.float64)
+    return out
+
+
+def _empty_rows(values: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows with no trade: every price missing (or every price 0) and volume missing or 0."""
+    prices = np.column_stack([values[c] for c in PRICE_COLUMNS])
+    vol = values["volume"]
+    no_volume = np.isnan(vol) | (vol == 0)
+    return no_volume & (np.isnan(prices).all(axis=1) | (prices == 0).all(axis=1))
+
+
+def _raise_first(mask: np.ndarray, reason: str, label: str, column: str, values: Any) -> None:
+    if mask.any():
+        i = first_bad(mask)
+        raise IngestError(reason, file=label, row=i + 1, column=column, value=values[i])
+
+
+def _check_values(values: dict[str, np.ndarray], label: str) -> None:
     for col in PRICE_COLUMNS:
-        v = out[col]
-        bad = ~np.isfinite(v)
-        if bad.any():
-            i = _first_bad(bad)
-            raise IngestError("price is not finite", file=label, row=i + 1, column=col, value=v[i])
-        bad = v < 0
-        if bad.any():
-            i = _first_bad(bad)
-            raise IngestError("negative price", file=label, row=i + 1, column=col, value=v[i])
-    o, h, lo, c = (out[k] for k in PRICE_COLUMNS)
+        v = values[col]
+        _raise_first(np.isnan(v), "missing price", label, col, v)
+        _raise_first(~np.isfinite(v), "price is not finite", label, col, v)
+        _raise_first(v < 0, "negative price", label, col, v)
+        _raise_first(v == 0, "price is zero", label, col, v)
+    o, h, lo, c = (values[k] for k in PRICE_COLUMNS)
     bad = h < np.maximum(o, c)
     if bad.any():
-        i = _first_bad(bad)
-        raise IngestError(
-            f"high < max(open, close) (open={o[i]}, close={c[i]})",
-            file=label,
-            row=i + 1,
-            column="high",
-            value=h[i],
-        )
+        i = first_bad(bad)
+        reason = f"high < max(open, close) (open={o[i]}, close={c[i]})"
+        raise IngestError(reason, file=label, row=i + 1, column="high", value=h[i])
     bad = lo > np.minimum(o, c)
     if bad.any():
-        i = _first_bad(bad)
-        raise IngestError(
-            f"low > min(open, close) (open={o[i]}, close={c[i]})",
-            file=label,
-            row=i + 1,
-            column="low",
-            value=lo[i],
-        )
-    vol = out["volume"]
-    bad = ~np.isfinite(vol)
-    if bad.any():
-        i = _first_bad(bad)
-        raise IngestError(
-            "volume is not finite", file=label, row=i + 1, column="volume", value=vol[i]
-        )
-    bad = vol < 0
-    if bad.any():
-        i = _first_bad(bad)
-        raise IngestError("negative volume", file=label, row=i + 1, column="volume", value=vol[i])
-    bad = vol != np.round(vol)
-    if bad.any():
-        i = _first_bad(bad)
-        raise IngestError(
-            "volume is not an integer", file=label, row=i + 1, column="volume", value=vol[i]
-        )
-    return pd.DataFrame({k: out[k] for k in PRICE_COLUMNS} | {"volume": vol.astype(np.int64)})
+        i = first_bad(bad)
+        reason = f"low > min(open, close) (open={o[i]}, close={c[i]})"
+        raise IngestError(reason, file=label, row=i + 1, column="low", value=lo[i])
+    vol = values["volume"]
+    _raise_first(np.isnan(vol), "missing volume", label, "volume", vol)
+    _raise_first(~np.isfinite(vol) | (vol > _VOLUME_MAX), "volume is not finite", label,
+                 "volume", vol)
+    _raise_first(vol < 0, "negative volume", label, "volume", vol)
+    _raise_first(vol != np.round(vol), "volume is not an integer", label, "volume", vol)
 
 
 def _time_column(bars: pd.DataFrame, names: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
@@ -129,233 +159,142 @@ def _time_column(bars: pd.DataFrame, names: tuple[str, ...]) -> tuple[pd.DataFra
     return bars.reset_index(drop=True), names[0]
 
 
-def daily_bars(bars: pd.DataFrame, calendar: Any, label: str) -> pd.DataFrame:
+def _values_frame(
+    time_col: str, idx: pd.DatetimeIndex, values: dict[str, np.ndarray], keep: np.ndarray | None
+) -> pd.DataFrame:
+    if keep is not None:  # values were already filtered by _drop_empty
+        idx = idx[keep]
+    out = pd.DataFrame({k: values[k] for k in PRICE_COLUMNS})
+    out["volume"] = values["volume"].astype(np.int64)
+    out.insert(0, time_col, idx)
+    return out
+
+
+def _drop_empty(
+    values: dict[str, np.ndarray], idx: pd.DatetimeIndex, label: str, warn: Warn | None
+) -> np.ndarray | None:
+    empty = _empty_rows(values)
+    if not empty.any():
+        return None
+    if warn is not None:
+        rows = np.flatnonzero(empty)
+        warn(
+            f"{label}: {len(rows)} row(s) without a trade (no prices, no volume) dropped as "
+            f"halts, first at row {rows[0] + 1} ({idx[rows[0]]})"
+        )
+    keep = ~empty
+    for k in values:
+        values[k] = values[k][keep]
+    return keep
+
+
+def _empty_frame(time_col: str, tz: str | None) -> pd.DataFrame:
+    frame = pd.DataFrame({c: np.empty(0) for c in PRICE_COLUMNS})
+    frame["volume"] = np.empty(0, dtype=np.int64)
+    frame.insert(0, time_col, pd.DatetimeIndex([], tz=tz).as_unit("ns"))
+    return frame
+
+
+def daily_bars(
+    bars: pd.DataFrame, calendar: Any, label: str, warn: Warn | None = None
+) -> pd.DataFrame:
     """Validate one asset's daily bars; returns (date, open, high, low, close, volume)."""
     frame, col = _time_column(bars, ("date", "day", "session", "dt"))
-    _require(frame, (col, *BAR_COLUMNS), label)
+    require(frame, (col, *BAR_COLUMNS), label)
     if len(frame) == 0:
-        return pd.DataFrame({"date": pd.DatetimeIndex([]), **{c: [] for c in BAR_COLUMNS}})
-    idx = _parse_times(frame[col], label, col, utc=False)
+        return _empty_frame("date", None)
+    idx = parse_times(frame[col], label, col, utc=False)
     if idx.tz is not None:
         idx = idx.tz_convert("UTC").tz_localize(None)
     not_midnight = idx != idx.normalize()
     if not_midnight.any():
-        i = _first_bad(np.asarray(not_midnight))
+        i = first_bad(np.asarray(not_midnight))
         raise IngestError(
             "daily bar date has a time of day", file=label, row=i + 1, column=col, value=str(idx[i])
         )
     _check_order(idx, label, col)
-    sessions = calendar.sessions
-    if idx[0] < sessions[0] or idx[-1] > sessions[-1]:
-        i = 0 if idx[0] < sessions[0] else len(idx) - 1
-        raise IngestError(
-            f"date outside the calendar's range {sessions[0].date()}..{sessions[-1].date()}",
-            file=label,
-            row=i + 1,
-            column=col,
-            value=str(idx[i].date()),
-        )
-    off = ~idx.isin(sessions)
+    sessions = pd.DatetimeIndex(calendar.sessions)
+    off = not_in(idx, sessions)
     if off.any():
-        i = _first_bad(np.asarray(off))
-        raise IngestError(
-            f"date is not a {calendar.name} session",
-            file=label,
-            row=i + 1,
-            column=col,
-            value=str(idx[i].date()),
+        i = first_bad(off)
+        where = (
+            f"outside the calendar's range {sessions[0].date()}..{sessions[-1].date()}"
+            if idx[i] < sessions[0] or idx[i] > sessions[-1]
+            else f"not a {calendar.name} session"
         )
-    values = _check_values(frame, label)
-    values.insert(0, "date", idx)
-    return values
+        raise IngestError(
+            f"date is {where}", file=label, row=i + 1, column=col, value=str(idx[i].date())
+        )
+    return _checked_values(frame, "date", idx, label, warn)
 
 
-def minute_bars(bars: pd.DataFrame, calendar: Any, label: str) -> pd.DataFrame:
-    """Validate one asset's minute bars; returns (dt [UTC], open, high, low, close, volume)."""
+def _checked_values(
+    frame: pd.DataFrame, time_col: str, idx: pd.DatetimeIndex, label: str, warn: Warn | None
+) -> pd.DataFrame:
+    values = _numbers(frame, label)
+    keep = _drop_empty(values, idx, label, warn)
+    if keep is None:
+        _check_values(values, label)
+    else:
+        _check_kept(values, keep, label)
+    return _values_frame(time_col, idx, values, keep)
+
+
+def _check_kept(values: dict[str, np.ndarray], keep: np.ndarray, label: str) -> None:
+    """Check the rows left after dropping empty ones, reporting original row numbers."""
+    try:
+        _check_values(values, label)
+    except IngestError as err:
+        assert err.row is not None
+        row = int(np.flatnonzero(keep)[err.row - 1]) + 1
+        raise IngestError(
+            err.reason, file=err.file, row=row, column=err.column, value=err.value
+        ) from None
+
+
+def _minute_mask(idx: pd.DatetimeIndex, calendar: Any) -> np.ndarray:
+    """True where ``idx`` (UTC) is not a right-labelled trading minute of ``calendar``."""
+    ns = idx.as_unit("ns").asi8
+    closes = pd.DatetimeIndex(calendar.closes).as_unit("ns").asi8
+    opens = pd.DatetimeIndex(calendar.opens).as_unit("ns").asi8
+    pos = np.searchsorted(closes, ns, side="left")
+    inside = pos < len(closes)
+    p = np.where(inside, pos, 0)
+    ok = inside & (ns > opens[p]) & (ns % 60_000_000_000 == 0)
+    breaks_start = getattr(calendar, "break_starts", None)
+    if breaks_start is not None and pd.notna(breaks_start).any():
+        bs = pd.DatetimeIndex(breaks_start).as_unit("ns")
+        be = pd.DatetimeIndex(calendar.break_ends).as_unit("ns")
+        has = ~bs.isna()
+        bs_i, be_i = bs.asi8, be.asi8
+        in_break = has[p] & (ns > bs_i[p]) & (ns <= be_i[p])
+        ok &= ~in_break
+    return ~ok
+
+
+def minute_bars(
+    bars: pd.DataFrame, calendar: Any, label: str, warn: Warn | None = None
+) -> pd.DataFrame:
+    """Validate one asset's minute bars; returns (dt [UTC], open, high, low, close, volume).
+
+    Naive timestamps are taken as UTC (zipline's convention for minute data).
+    """
     frame, col = _time_column(bars, ("dt", "date", "minute", "datetime"))
-    _require(frame, (col, *BAR_COLUMNS), label)
+    require(frame, (col, *BAR_COLUMNS), label)
     if len(frame) == 0:
-        return pd.DataFrame({"dt": pd.DatetimeIndex([], tz="UTC"), **{c: [] for c in BAR_COLUMNS}})
-    idx = _parse_times(frame[col], label, col, utc=True)
+        return _empty_frame("dt", "UTC")
+    idx = parse_times(frame[col], label, col, utc=True)
     _check_order(idx, label, col)
-    minutes = calendar.minutes
-    if idx[0] < minutes[0] or idx[-1] > minutes[-1]:
-        i = 0 if idx[0] < minutes[0] else len(idx) - 1
-        raise IngestError(
-            f"minute outside the calendar's range {minutes[0]}..{minutes[-1]}",
-            file=label,
-            row=i + 1,
-            column=col,
-            value=str(idx[i]),
-        )
-    off = ~idx.isin(minutes)
+    off = _minute_mask(idx, calendar)
     if off.any():
-        i = _first_bad(np.asarray(off))
-        raise IngestError(
-            f"minute is not a {calendar.name} trading minute (right-labelled, UTC)",
-            file=label,
-            row=i + 1,
-            column=col,
-            value=str(idx[i]),
+        i = first_bad(off)
+        first = pd.Timestamp(calendar.opens.iloc[0]) + np.timedelta64(1, "m")
+        last = pd.Timestamp(calendar.closes.iloc[-1])
+        where = (
+            f"outside the calendar's range {first}..{last}"
+            if idx[i] < first or idx[i] > last
+            else f"not a {calendar.name} trading minute (right-labelled, UTC)"
         )
-    values = _check_values(frame, label)
-    values.insert(0, "dt", idx)
-    return values
-
-
-ASSET_COLUMNS = (
-    "sid",
-    "symbol",
-    "asset_name",
-    "exchange",
-    "start_date",
-    "end_date",
-    "first_traded",
-    "auto_close_date",
-)
-
-
-def assets(frame: pd.DataFrame) -> pd.DataFrame:
-    """Validate the asset table; fills optional columns."""
-    label = "assets"
-    _require(frame, ("sid", "symbol"), label)
-    out = frame.reset_index(drop=True).copy()
-    sids = pd.to_numeric(out["sid"], errors="coerce")
-    bad = sids.isna().to_numpy() | (sids.to_numpy() != np.round(sids.to_numpy()))
-    if bad.any():
-        i = _first_bad(bad)
-        raise IngestError(
-            "sid is not an integer", file=label, row=i + 1, column="sid", value=out["sid"].iloc[i]
-        )
-    out["sid"] = sids.astype(np.int64)
-    dup = out["sid"].duplicated().to_numpy()
-    if dup.any():
-        i = _first_bad(dup)
-        raise IngestError(
-            "duplicate sid", file=label, row=i + 1, column="sid", value=int(out["sid"].iloc[i])
-        )
-    for col in ("asset_name", "exchange"):
-        if col not in out.columns:
-            out[col] = ""
-        out[col] = out[col].fillna("")
-    for col in ("start_date", "end_date", "first_traded", "auto_close_date"):
-        if col not in out.columns:
-            out[col] = pd.NaT
-        out[col] = pd.to_datetime(out[col])
-    if out["auto_close_date"].isna().all():
-        out["auto_close_date"] = out["end_date"] + pd.Timedelta(days=1)
-    bad = (out["end_date"] < out["start_date"]).to_numpy()
-    if bad.any():
-        i = _first_bad(bad)
-        raise IngestError(
-            "end_date before start_date",
-            file=label,
-            row=i + 1,
-            column="end_date",
-            value=str(out["end_date"].iloc[i]),
-        )
-    return out[list(ASSET_COLUMNS)]
-
-
-def symbol_history(frame: pd.DataFrame, asset_table: pd.DataFrame) -> pd.DataFrame:
-    """Validate (sid, symbol, start_date, end_date) spans against the asset table."""
-    label = "symbol_history"
-    _require(frame, ("sid", "symbol", "start_date", "end_date"), label)
-    out = frame.reset_index(drop=True).copy()
-    known = set(asset_table["sid"].tolist())
-    bad = ~out["sid"].isin(known).to_numpy()
-    if bad.any():
-        i = _first_bad(bad)
-        raise IngestError(
-            "unknown sid", file=label, row=i + 1, column="sid", value=out["sid"].iloc[i]
-        )
-    out["start_date"] = pd.to_datetime(out["start_date"])
-    out["end_date"] = pd.to_datetime(out["end_date"])
-    return out
-
-
-_ADJ_COLUMNS: dict[str, tuple[str, ...]] = {
-    "splits": ("sid", "effective_date", "ratio"),
-    "mergers": ("sid", "effective_date", "ratio"),
-    "dividends": ("sid", "ex_date", "amount"),
-    "stock_dividends": ("sid", "ex_date", "payment_sid", "ratio"),
-}
-_OPTIONAL_DATES = ("record_date", "declared_date", "pay_date")
-
-
-def adjustments(
-    tables: dict[str, pd.DataFrame | None],
-    *,
-    known_sids: set[int],
-    bar_dates: Callable[[int], pd.DatetimeIndex | None],
-) -> dict[str, pd.DataFrame]:
-    """Validate adjustment tables; missing tables become empty frames."""
-    out: dict[str, pd.DataFrame] = {}
-    for key, required in _ADJ_COLUMNS.items():
-        frame = tables.get(key)
-        date_col = required[1]
-        if frame is None:
-            frame = pd.DataFrame({c: [] for c in required})
-        frame = frame.reset_index(drop=True).copy()
-        _require(frame, required, key)
-        if len(frame) == 0:
-            frame = pd.DataFrame({c: pd.Series([], dtype="float64") for c in required})
-        frame["sid"] = pd.to_numeric(frame["sid"]).astype(np.int64)
-        frame[date_col] = (
-            _parse_times(frame[date_col].astype(object), key, date_col, utc=False)
-            if len(frame)
-            else pd.to_datetime(frame[date_col])
-        )
-        unknown = ~frame["sid"].isin(known_sids).to_numpy()
-        if unknown.any():
-            i = _first_bad(unknown)
-            raise IngestError(
-                "unknown sid (not in the asset table)",
-                file=key,
-                row=i + 1,
-                column="sid",
-                value=int(frame["sid"].iloc[i]),
-            )
-        if key in ("splits", "mergers", "stock_dividends"):
-            ratio = pd.to_numeric(frame["ratio"], errors="coerce").to_numpy(np.float64)
-            bad = ~(ratio > 0)
-            if bad.any():
-                i = _first_bad(bad)
-                raise IngestError(
-                    "ratio must be > 0",
-                    file=key,
-                    row=i + 1,
-                    column="ratio",
-                    value=frame["ratio"].iloc[i],
-                )
-            frame["ratio"] = ratio
-        if key in ("dividends", "stock_dividends"):
-            for col in _OPTIONAL_DATES:
-                frame[col] = pd.to_datetime(frame[col]) if col in frame.columns else pd.NaT
-        if key == "dividends":
-            amount = pd.to_numeric(frame["amount"], errors="coerce").to_numpy(np.float64)
-            bad = ~np.isfinite(amount) | (amount < 0)
-            if bad.any():
-                i = _first_bad(bad)
-                raise IngestError(
-                    "dividend amount must be a finite number ≥ 0",
-                    file=key,
-                    row=i + 1,
-                    column="amount",
-                    value=frame["amount"].iloc[i],
-                )
-            frame["amount"] = amount
-            for i, (sid, ex) in enumerate(zip(frame["sid"], frame["ex_date"], strict=True)):
-                dates = bar_dates(int(sid))
-                if dates is None or pd.Timestamp(ex) not in dates:
-                    raise IngestError(
-                        f"dividend ex_date has no daily bar for sid {int(sid)}",
-                        file=key,
-                        row=i + 1,
-                        column="ex_date",
-                        value=str(pd.Timestamp(ex).date()),
-                    )
-        if key == "stock_dividends":
-            frame["payment_sid"] = pd.to_numeric(frame["payment_sid"]).astype(np.int64)
-        out[key] = frame
-    return out
+        raise IngestError(f"minute is {where}", file=label, row=i + 1, column=col,
+                          value=str(idx[i]))
+    return _checked_values(frame, "dt", idx, label, warn)

@@ -182,6 +182,17 @@ class Bundle:
         """Stock dividends (sid, ex_date, ..., payment_sid, ratio)."""
         return self.read_table(STOCK_DIVIDENDS_FILE)
 
+    # ---------------------------------------------------------------- SQL (issue 5)
+    def sql(self, query: str, params: Any = None) -> Any:
+        """Run read-only DuckDB SQL over this bundle (see ``rustybt.data.arrow_portal.sql``).
+
+        Returns a result with ``.arrow()``, ``.pl()`` and ``.df()``; ``params`` are bound by
+        DuckDB (a sequence for ``?``, a mapping for ``$name``).
+        """
+        from rustybt.data.arrow_portal.sql import sql
+
+        return sql(self, query, params)
+
     # ---------------------------------------------------------------- integrity
     def verify(self) -> None:
         """Re-hash every file against the manifest; raise BundleCorrupted on any mismatch."""

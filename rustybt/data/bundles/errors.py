@@ -9,6 +9,7 @@ __all__ = [
     "BundleNotRegistered",
     "BundleVersionNotFound",
     "IngestError",
+    "IngestWarning",
 ]
 
 
@@ -83,3 +84,7 @@ class IngestError(BundleError, ValueError):
             parts.append(f"value {value!r}")
         where = ", ".join(parts)
         super().__init__(f"{where}: {reason}" if where else reason)
+
+
+class IngestWarning(UserWarning):
+    """Input accepted after a documented repair (e.g. missing sessions become halts)."""

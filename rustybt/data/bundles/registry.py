@@ -29,6 +29,7 @@ __all__ = [
     "bundle_root",
     "bundles",
     "clean",
+    "current_version_dir",
     "ingest",
     "load",
     "register",
@@ -70,7 +71,7 @@ def register(
     name: str,
     ingest_fn: IngestFunction | None = None,
     *,
-    calendar_name: str = "XNYS",
+    calendar_name: str | None = None,
     start_session: pd.Timestamp | str | None = None,
     end_session: pd.Timestamp | str | None = None,
 ) -> Any:
@@ -79,18 +80,24 @@ def register(
     Args:
         name: Bundle name.
         ingest_fn: Callable receiving a :class:`BundleWriter`.
-        calendar_name: exchange-calendars name (``XNYS`` default; ``24/7`` works).
-        start_session: Optional first session; default is the first bar.
-        end_session: Optional last session; default is the last bar.
+        calendar_name: exchange-calendars name (``24/7`` works). Default: the function's
+            ``calendar_name`` attribute (sources set it), else ``XNYS``.
+        start_session: Optional first session; default the function's ``start_session``
+            attribute, else the first bar.
+        end_session: Optional last session; default the function's ``end_session``
+            attribute, else the last bar.
     """
 
     def deco(fn: IngestFunction) -> IngestFunction:
+        cal = calendar_name or getattr(fn, "calendar_name", None) or "XNYS"
+        start = start_session if start_session is not None else getattr(fn, "start_session", None)
+        end = end_session if end_session is not None else getattr(fn, "end_session", None)
         _REGISTRY[name] = RegisteredBundle(
             name,
             fn,
-            calendar_name,
-            None if start_session is None else pd.Timestamp(start_session),
-            None if end_session is None else pd.Timestamp(end_session),
+            cal,
+            None if start is None else pd.Timestamp(start),
+            None if end is None else pd.Timestamp(end),
         )
         return fn
 
@@ -116,8 +123,21 @@ def ingest(
     *,
     root: Path | str | None = None,
     show_progress: bool = False,
+    source_extra: dict[str, Any] | None = None,
 ) -> Bundle:
-    """Run the registered ingest function for ``name`` into a new version; return it loaded."""
+    """Run the registered ingest function for ``name`` into a new version; return it loaded.
+
+    Args:
+        name: A registered bundle name.
+        root: rustybt root (default ``$RUSTYBT_ROOT`` or ``~/.rustybt``).
+        show_progress: Let the source draw a progress bar on stderr.
+        source_extra: Extra JSON-able facts recorded under ``source`` in the manifest (not
+            part of the content hash), e.g. the CLI arguments for a later re-ingest.
+
+    Raises:
+        BundleNotRegistered: ``name`` is not registered.
+        IngestError: The input was rejected; no version was published.
+    """
     try:
         reg = _REGISTRY[name]
     except KeyError:
@@ -131,11 +151,18 @@ def ingest(
         start_session=reg.start_session,
         end_session=reg.end_session,
         show_progress=show_progress,
-        source={"ingest_fn": getattr(reg.ingest_fn, "__qualname__", repr(reg.ingest_fn))},
+        source={"ingest_fn": _describe(reg.ingest_fn), **(source_extra or {})},
     )
     with writer:
         reg.ingest_fn(writer)
     return Bundle(writer.version_dir, name=name)
+
+
+def _describe(fn: IngestFunction) -> str:
+    describe = getattr(fn, "describe", None)
+    if callable(describe):
+        return str(describe())
+    return str(getattr(fn, "__qualname__", repr(fn)))
 
 
 def _remove_stale_temps(bundle_dir: Path) -> None:
@@ -164,6 +191,11 @@ def _current_dir(name: str, bundle_dir: Path, root: Path | str | None) -> Path:
     if not pointer.exists():
         raise BundleNotFound(name, bundle_root(root))
     return bundle_dir / pointer.read_text().strip()
+
+
+def current_version_dir(name: str, root: Path | str | None = None) -> Path:
+    """The directory the ``CURRENT`` pointer of bundle ``name`` names."""
+    return _current_dir(name, _bundle_dir(name, root), root)
 
 
 def load(name: str, version: str | None = None, *, root: Path | str | None = None) -> Bundle:

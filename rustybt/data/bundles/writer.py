@@ -1,9 +1,12 @@
 """BundleWriter: writes one bundle version into a hidden temp dir, then publishes it atomically.
 
-Nothing is visible until :meth:`BundleWriter.commit`: every file is written and fsynced inside
-``<bundle_dir>/.tmp-<uuid>/``, hashed into ``manifest.json``, the directory is renamed to its
-version name, and only then is the ``CURRENT`` pointer replaced (``os.replace``). A failing or
-killed ingest leaves the previous version current and untouched.
+Nothing is visible until :meth:`BundleWriter.commit`: every file is written and fsynced
+inside ``<bundle_dir>/.tmp-<uuid>/``, hashed into ``manifest.json``, the directory is renamed
+to its version name, and only then is the ``CURRENT`` pointer replaced (``os.replace``). A
+failing or killed ingest leaves the previous version current and untouched.
+
+Memory: bars are validated and written one asset at a time; the writer keeps only each
+asset's session list (8 bytes a session) for the checks at commit.
 """
 
 from __future__ import annotations
@@ -12,45 +15,48 @@ import datetime as _dt
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from rustybt.calendars import get_calendar
-from rustybt.data.bundles import _validate
-from rustybt.data.bundles.errors import IngestError
+from rustybt.data.bundles import _validate, _validate_tables
+from rustybt.data.bundles._commit_checks import check_lifetimes, previous_closes
+from rustybt.data.bundles._tables import (
+    assets_table,
+    bars_table,
+    dividends_table,
+    ratio_table,
+    stock_dividends_table,
+    symbol_history_table,
+    write_table,
+)
+from rustybt.data.bundles.errors import IngestError, IngestWarning
 from rustybt.data.bundles.format import (
     ASSETS_FILE,
-    ASSETS_SCHEMA,
     CURRENT_POINTER,
     DAILY_DIR,
-    DAILY_SCHEMA,
     DIVIDENDS_FILE,
-    DIVIDENDS_SCHEMA,
     FORMAT_VERSION,
     MANIFEST_FILE,
     MERGERS_FILE,
     MINUTE_DIR,
-    MINUTE_SCHEMA,
-    RATIO_SCHEMA,
     SPLITS_FILE,
     STOCK_DIVIDENDS_FILE,
-    STOCK_DIVIDENDS_SCHEMA,
     SYMBOL_HISTORY_FILE,
-    SYMBOL_HISTORY_SCHEMA,
     bar_file,
 )
 from rustybt.data.bundles.manifest import FileEntry, Manifest, content_hash, sha256_file
 
-__all__ = ["BundleWriter", "fsync_dir"]
+__all__ = ["TMP_PREFIX", "BundleWriter", "fsync_dir"]
 
 TMP_PREFIX = ".tmp-"
+DEFAULT_CALENDAR_START = pd.Timestamp("1970-01-01")
+_MAX_RECORDED_WARNINGS = 100
 
 
 def fsync_dir(path: Path) -> None:
@@ -62,21 +68,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_table(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd")
-    with open(path, "rb+") as fh:
-        os.fsync(fh.fileno())
-
-
-def _date_col(values: Any) -> pa.Array:
-    """Naive datetimes/dates (NaT allowed) → date32."""
-    idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(values), errors="raise"))
-    if idx.tz is not None:
-        idx = idx.tz_convert("UTC").tz_localize(None)
-    return pa.array(idx.normalize().to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns")).cast(
-        pa.date32()
-    )
+def _calendar(name: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> Any:
+    """The writer's calendar: from ``start`` (default 1970, or the calendar's lower bound)."""
+    if start is not None:
+        return get_calendar(name, start=start, end=end)
+    try:
+        return get_calendar(name, start=DEFAULT_CALENDAR_START, end=end)
+    except ValueError:  # the calendar's holidays start later than 1970
+        return get_calendar(name, end=end)
 
 
 class BundleWriter:
@@ -84,7 +83,7 @@ class BundleWriter:
 
     Use as a context manager: the version is committed on a clean exit and discarded on an
     exception. ``ingest`` functions registered with :func:`rustybt.data.bundles.register`
-    receive a writer and call its ``write_*`` methods.
+    receive a writer and call its ``write_*`` methods, in any order.
 
     Args:
         bundle_dir: ``<root>/bundles/<name>``; created if missing.
@@ -92,7 +91,7 @@ class BundleWriter:
         calendar_name: exchange-calendars name of the bars' calendar.
         start_session: First session of the bundle (default: first bar).
         end_session: Last session of the bundle (default: last bar).
-        show_progress: Whether sources should print progress bars.
+        show_progress: Whether sources should print progress bars (on stderr).
         source: Free-form description of the source, recorded in the manifest (not hashed).
     """
 
@@ -114,22 +113,27 @@ class BundleWriter:
         self.end_session = None if end_session is None else pd.Timestamp(end_session)
         self.show_progress = show_progress
         self.source = dict(source or {})
-        self.calendar = get_calendar(
-            calendar_name,
-            start=self.start_session if self.start_session is not None else "1990-01-01",
-            end=self.end_session,
-        )
+        self.calendar = _calendar(calendar_name, self.start_session, self.end_session)
+        self._closes_ns = pd.DatetimeIndex(self.calendar.closes).as_unit("ns").asi8
+        self._sessions_ns = pd.DatetimeIndex(self.calendar.sessions).as_unit("ns").asi8
+        self.warnings: list[str] = []
+        self.notes: list[str] = []
+        #: Sources whose data has halts by design (synthetic) set this to False: the halt
+        #: summary is then kept in the manifest as a note instead of an IngestWarning.
+        self.warn_halts = True
         self.bundle_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir = self.bundle_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         self.tmp_dir.mkdir()
-        self._sids: dict[str, set[int]] = {DAILY_DIR: set(), MINUTE_DIR: set()}
-        self._first: pd.Timestamp | None = None
-        self._last: pd.Timestamp | None = None
+        # sid -> sessions (int64 ns, sorted) that have a bar, per frequency
+        self._sessions: dict[str, dict[int, np.ndarray]] = {DAILY_DIR: {}, MINUTE_DIR: {}}
+        self._labels: dict[tuple[str, int], str] = {}
         self._assets: pd.DataFrame | None = None
         self._symbol_history: pd.DataFrame | None = None
         self._adjustments: dict[str, pd.DataFrame | None] = {}
+        self._adjustment_labels: dict[str, str] = {}
         self._done = False
         self.manifest: Manifest | None = None
+        self._version_dir: Path | None = None
 
     # ------------------------------------------------------------------ context manager
     def __enter__(self) -> BundleWriter:
@@ -146,72 +150,71 @@ class BundleWriter:
         else:
             self.abort()
 
+    @property
+    def version_dir(self) -> Path:
+        """The published version directory (after :meth:`commit`)."""
+        if self._version_dir is None:
+            raise RuntimeError("the version is not published yet (commit first)")
+        return self._version_dir
+
+    def warn(self, message: str) -> None:
+        """Record a repair (kept in the manifest) and emit an :class:`IngestWarning`."""
+        self.warnings.append(message)
+        warnings.warn(message, IngestWarning, stacklevel=3)
+
     # ------------------------------------------------------------------ bars
-    def _note_range(self, first: pd.Timestamp, last: pd.Timestamp) -> None:
-        self._first = first if self._first is None else min(self._first, first)
-        self._last = last if self._last is None else max(self._last, last)
+    def _check_new(self, freq: str, sid: int, label: str) -> None:
+        if self._done:
+            raise RuntimeError("this writer was already committed or aborted")
+        if sid in self._sessions[freq]:
+            first = self._labels[(freq, sid)]
+            raise IngestError(f"{freq} bars of sid {sid} were already written from {first}",
+                              file=label)
 
     def write_daily_bars(self, sid: int, bars: pd.DataFrame, *, label: str | None = None) -> None:
-        """Validate and write one asset's daily bars.
+        """Validate and write one asset's daily bars (each sid at most once).
 
         Args:
             sid: The asset's sid.
             bars: Columns date (or a DatetimeIndex), open, high, low, close, volume.
-            label: Name used in error messages (e.g. the CSV path); default ``daily sid N``.
+            label: Name used in error messages (e.g. the CSV path); default ``daily bars of sid N``.
         """
+        sid = int(sid)
         label = label or f"daily bars of sid {sid}"
-        frame = _validate.daily_bars(bars, self.calendar, label)
+        self._check_new(DAILY_DIR, sid, label)
+        frame = _validate.daily_bars(bars, self.calendar, label, self.warn)
         if len(frame) == 0:
             return
-        dates = frame["date"]
-        table = pa.table(
-            {
-                "sid": pa.array(np.full(len(frame), int(sid), dtype=np.int64)),
-                "date": _date_col(dates),
-                **{
-                    f: pa.array(frame[f].to_numpy(np.float64))
-                    for f in ("open", "high", "low", "close")
-                },
-                "volume": pa.array(frame["volume"].to_numpy(np.int64)),
-            },
-            schema=DAILY_SCHEMA,
-        )
-        _write_table(table, self.tmp_dir / bar_file(DAILY_DIR, sid))
-        self._sids[DAILY_DIR].add(int(sid))
-        self._note_range(pd.Timestamp(dates.iloc[0]), pd.Timestamp(dates.iloc[-1]))
+        write_table(bars_table(sid, frame, minute=False), self.tmp_dir / bar_file(DAILY_DIR, sid))
+        self._sessions[DAILY_DIR][sid] = pd.DatetimeIndex(frame["date"]).as_unit("ns").asi8
+        self._labels[(DAILY_DIR, sid)] = label
 
     def write_minute_bars(self, sid: int, bars: pd.DataFrame, *, label: str | None = None) -> None:
         """Validate and write one asset's minute bars (dt in UTC, right-labelled minutes)."""
+        sid = int(sid)
         label = label or f"minute bars of sid {sid}"
-        frame = _validate.minute_bars(bars, self.calendar, label)
+        self._check_new(MINUTE_DIR, sid, label)
+        frame = _validate.minute_bars(bars, self.calendar, label, self.warn)
         if len(frame) == 0:
             return
-        dts = pd.DatetimeIndex(frame["dt"])
-        table = pa.table(
-            {
-                "sid": pa.array(np.full(len(frame), int(sid), dtype=np.int64)),
-                "dt": pa.array(dts.as_unit("ns"), type=pa.timestamp("ns", tz="UTC")),
-                **{
-                    f: pa.array(frame[f].to_numpy(np.float64))
-                    for f in ("open", "high", "low", "close")
-                },
-                "volume": pa.array(frame["volume"].to_numpy(np.int64)),
-            },
-            schema=MINUTE_SCHEMA,
-        )
-        _write_table(table, self.tmp_dir / bar_file(MINUTE_DIR, sid))
-        self._sids[MINUTE_DIR].add(int(sid))
-        sessions = self.calendar.minutes_to_sessions(dts[[0, -1]])
-        self._note_range(pd.Timestamp(sessions[0]), pd.Timestamp(sessions[-1]))
+        write_table(bars_table(sid, frame, minute=True), self.tmp_dir / bar_file(MINUTE_DIR, sid))
+        ns = pd.DatetimeIndex(frame["dt"]).as_unit("ns").asi8
+        pos = np.unique(np.searchsorted(self._closes_ns, ns, side="left"))
+        self._sessions[MINUTE_DIR][sid] = self._sessions_ns[pos]
+        self._labels[(MINUTE_DIR, sid)] = label
 
     # ------------------------------------------------------------------ metadata
     def write_assets(
         self, assets: pd.DataFrame, symbol_history: pd.DataFrame | None = None
     ) -> None:
-        """Record the asset table (sid, symbol, asset_name, exchange, dates) and symbol spans."""
-        self._assets = _validate.assets(assets)
+        """Record the asset table (sid, symbol, asset_name, exchange, dates) and symbol spans.
+
+        Missing start/end dates are filled from the bars at commit; a missing auto_close_date
+        becomes end_date + 1 day (zipline's csvdir rule).
+        """
+        self._assets = _validate_tables.assets(assets)
         if symbol_history is not None:
-            self._symbol_history = _validate.symbol_history(symbol_history, self._assets)
+            self._symbol_history = _validate_tables.symbol_history(symbol_history, self._assets)
 
     def write_adjustments(
         self,
@@ -220,14 +223,19 @@ class BundleWriter:
         mergers: pd.DataFrame | None = None,
         dividends: pd.DataFrame | None = None,
         stock_dividends: pd.DataFrame | None = None,
+        labels: dict[str, str] | None = None,
     ) -> None:
-        """Record adjustment tables; validated against assets and bars at commit."""
+        """Record adjustment tables; validated against assets and bars at commit.
+
+        ``labels`` names each table in error messages (e.g. the source file).
+        """
         self._adjustments = {
             "splits": splits,
             "mergers": mergers,
             "dividends": dividends,
             "stock_dividends": stock_dividends,
         }
+        self._adjustment_labels = dict(labels or {})
 
     # ------------------------------------------------------------------ commit / abort
     def abort(self) -> None:
@@ -236,144 +244,84 @@ class BundleWriter:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self._done = True
 
-    def _write_metadata(self) -> None:
+    def _bar_sessions(self, sid: int) -> pd.DatetimeIndex | None:
+        ns = self._sessions[DAILY_DIR].get(sid)
+        if ns is None:
+            ns = self._sessions[MINUTE_DIR].get(sid)
+        return None if ns is None else pd.DatetimeIndex(ns)
+
+    def _write_metadata(self) -> pd.DataFrame:
         if self._assets is None:
             raise IngestError("no assets were written (call write_assets)", file=self.name)
-        assets = self._assets
-        known = set(assets["sid"].tolist())
-        for freq, sids in self._sids.items():
-            unknown = sorted(sids - known)
-            if unknown:
-                raise IngestError(f"{freq} bars for sids missing from the asset table: {unknown}")
-        table = pa.table(
-            {
-                "sid": pa.array(assets["sid"].to_numpy(np.int64)),
-                "symbol": pa.array(assets["symbol"].astype(str).tolist(), type=pa.string()),
-                "asset_name": pa.array(assets["asset_name"].astype(str).tolist(), type=pa.string()),
-                "exchange": pa.array(assets["exchange"].astype(str).tolist(), type=pa.string()),
-                **{
-                    c: _date_col(assets[c])
-                    for c in ("start_date", "end_date", "first_traded", "auto_close_date")
-                },
-            },
-            schema=ASSETS_SCHEMA,
+        assets = check_lifetimes(
+            self._assets,
+            self._sessions,
+            self._labels,
+            self.calendar,
+            self.warn if self.warn_halts else self.notes.append,
+            bundle_range=self._session_range(),
         )
-        _write_table(table, self.tmp_dir / ASSETS_FILE)
+        write_table(assets_table(assets), self.tmp_dir / ASSETS_FILE)
         hist = self._symbol_history
         if hist is None:
             hist = assets[["sid", "symbol", "start_date", "end_date"]]
-        _write_table(
-            pa.table(
-                {
-                    "sid": pa.array(hist["sid"].to_numpy(np.int64)),
-                    "symbol": pa.array(hist["symbol"].astype(str).tolist(), type=pa.string()),
-                    "start_date": _date_col(hist["start_date"]),
-                    "end_date": _date_col(hist["end_date"]),
-                },
-                schema=SYMBOL_HISTORY_SCHEMA,
-            ),
-            self.tmp_dir / SYMBOL_HISTORY_FILE,
-        )
+        write_table(symbol_history_table(hist), self.tmp_dir / SYMBOL_HISTORY_FILE)
+        return assets
 
-    def _previous_closes(self, dividends: pd.DataFrame) -> np.ndarray:
-        """Raw close of the session before each ex_date (NaN when there is none)."""
-        out = np.full(len(dividends), np.nan)
-        if len(dividends) == 0:
-            return out
-        sessions = self.calendar.sessions
-        for sid, group in dividends.groupby("sid"):
-            path = self.tmp_dir / bar_file(DAILY_DIR, int(sid))
-            if not path.exists():
-                continue
-            bars = pq.read_table(path, columns=["date", "close"]).to_pandas(date_as_object=False)
-            closes = pd.Series(bars["close"].to_numpy(), index=pd.DatetimeIndex(bars["date"]))
-            ex = pd.DatetimeIndex(group["ex_date"])
-            pos = sessions.searchsorted(ex) - 1
-            ok = pos >= 0
-            prev = pd.DatetimeIndex(sessions[np.where(ok, pos, 0)])
-            vals = closes.reindex(prev).to_numpy(dtype=np.float64)
-            out[group.index.to_numpy()] = np.where(ok, vals, np.nan)
-        return out
-
-    def _write_adjustment_files(self) -> None:
-        assert self._assets is not None
-        adj = _validate.adjustments(
+    def _write_adjustment_files(self, assets: pd.DataFrame) -> None:
+        adj = _validate_tables.adjustments(
             self._adjustments,
-            known_sids=set(self._assets["sid"].tolist()),
-            bar_dates=self._bar_dates,
+            known_sids=set(assets["sid"].tolist()),
+            bar_sessions=self._bar_sessions,
+            labels=self._adjustment_labels,
         )
-        for key, path, schema in (
-            ("splits", SPLITS_FILE, RATIO_SCHEMA),
-            ("mergers", MERGERS_FILE, RATIO_SCHEMA),
-        ):
-            frame = adj[key]
-            table = pa.table(
-                {
-                    "sid": pa.array(frame["sid"].to_numpy(np.int64)),
-                    "effective_date": _date_col(frame["effective_date"]),
-                    "ratio": pa.array(frame["ratio"].to_numpy(np.float64)),
-                },
-                schema=schema,
-            )
-            _write_table(table, self.tmp_dir / path)
-        div = adj["dividends"].reset_index(drop=True)
-        prev_close = self._previous_closes(div)
+        write_table(ratio_table(adj["splits"]), self.tmp_dir / SPLITS_FILE)
+        write_table(ratio_table(adj["mergers"]), self.tmp_dir / MERGERS_FILE)
+        div = adj["dividends"].sort_values(["sid", "ex_date"], kind="stable")
+        div = div.reset_index(drop=True)
+        prev_close = previous_closes(div, self.tmp_dir, self.calendar, self._sessions)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = 1.0 - div["amount"].to_numpy(np.float64) / prev_close
+        bad = ~(ratio > 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            self.warn(
+                f"{int(bad.sum())} dividend(s) have no usable close on the session before "
+                f"ex_date (no bar, or amount ≥ close); their ratio is NaN and adjustments "
+                f"ignore them (first: sid {int(div['sid'].iloc[i])}, "
+                f"ex_date {pd.Timestamp(div['ex_date'].iloc[i]).date()})"
+            )
         ratio = np.where(ratio > 0, ratio, np.nan)
-        date_cols = ("ex_date", "record_date", "declared_date", "pay_date")
-        _write_table(
-            pa.table(
-                {
-                    "sid": pa.array(div["sid"].to_numpy(np.int64)),
-                    **{c: _date_col(div[c]) for c in date_cols},
-                    "amount": pa.array(div["amount"].to_numpy(np.float64)),
-                    "ratio": pa.array(ratio),
-                },
-                schema=DIVIDENDS_SCHEMA,
-            ),
-            self.tmp_dir / DIVIDENDS_FILE,
-        )
-        sd = adj["stock_dividends"]
-        _write_table(
-            pa.table(
-                {
-                    "sid": pa.array(sd["sid"].to_numpy(np.int64)),
-                    **{c: _date_col(sd[c]) for c in date_cols},
-                    "payment_sid": pa.array(sd["payment_sid"].to_numpy(np.int64)),
-                    "ratio": pa.array(sd["ratio"].to_numpy(np.float64)),
-                },
-                schema=STOCK_DIVIDENDS_SCHEMA,
-            ),
-            self.tmp_dir / STOCK_DIVIDENDS_FILE,
-        )
+        write_table(dividends_table(div, ratio), self.tmp_dir / DIVIDENDS_FILE)
+        write_table(stock_dividends_table(adj["stock_dividends"]),
+                    self.tmp_dir / STOCK_DIVIDENDS_FILE)
 
-    def _bar_dates(self, sid: int) -> pd.DatetimeIndex | None:
-        """Sessions on which ``sid`` has a daily bar (None when it has no daily bars)."""
-        path = self.tmp_dir / bar_file(DAILY_DIR, sid)
-        if not path.exists():
-            return None
-        dates = pq.read_table(path, columns=["date"]).column("date").cast(pa.timestamp("ns"))
-        return pd.DatetimeIndex(dates.to_numpy())
-
-    def _data_files(self) -> Iterable[Path]:
-        yield from sorted(self.tmp_dir.rglob("*.parquet"))
+    def _session_range(self) -> tuple[str | None, str | None]:
+        firsts = [int(v[0]) for d in self._sessions.values() for v in d.values()]
+        lasts = [int(v[-1]) for d in self._sessions.values() for v in d.values()]
+        first = self.start_session
+        if first is None and firsts:
+            first = pd.Timestamp(min(firsts))
+        last = self.end_session
+        if last is None and lasts:
+            last = pd.Timestamp(max(lasts))
+        return (
+            None if first is None else first.strftime("%Y-%m-%d"),
+            None if last is None else last.strftime("%Y-%m-%d"),
+        )
 
     def commit(self) -> Manifest:
         """Finish the version: metadata, hashes, manifest, atomic publish. Returns the manifest."""
         if self._done:
             raise RuntimeError("this writer was already committed or aborted")
         try:
-            self._write_metadata()
-            self._write_adjustment_files()
+            assets = self._write_metadata()
+            self._write_adjustment_files(assets)
             files = {
                 p.relative_to(self.tmp_dir).as_posix(): FileEntry(sha256_file(p), p.stat().st_size)
-                for p in self._data_files()
+                for p in sorted(self.tmp_dir.rglob("*.parquet"))
             }
-            first = self.start_session if self.start_session is not None else self._first
-            last = self.end_session if self.end_session is not None else self._last
-            first_s = None if first is None else first.strftime("%Y-%m-%d")
-            last_s = None if last is None else last.strftime("%Y-%m-%d")
+            first_s, last_s = self._session_range()
             version = content_hash(
                 format_version=FORMAT_VERSION,
                 calendar_name=self.calendar_name,
@@ -381,18 +329,23 @@ class BundleWriter:
                 last_session=last_s,
                 files=files,
             )
-            assert self._assets is not None
+            source = dict(self.source)
+            if self.warnings:
+                source["warnings"] = self.warnings[:_MAX_RECORDED_WARNINGS]
+                source["warning_count"] = len(self.warnings)
+            if self.notes:
+                source["notes"] = self.notes[:_MAX_RECORDED_WARNINGS]
             manifest = Manifest(
                 name=self.name,
                 version=version,
                 calendar_name=self.calendar_name,
-                frequencies=tuple(f for f in ("daily", "minute") if self._sids[f]),
+                frequencies=tuple(f for f in ("daily", "minute") if self._sessions[f]),
                 first_session=first_s,
                 last_session=last_s,
-                asset_count=len(self._assets),
+                asset_count=len(assets),
                 files=files,
                 created_at=_dt.datetime.now(_dt.UTC).isoformat(),
-                source=self.source,
+                source=source,
             )
             mpath = self.tmp_dir / MANIFEST_FILE
             mpath.write_text(manifest.to_json())
@@ -423,4 +376,4 @@ class BundleWriter:
             os.fsync(fh.fileno())
         os.replace(pointer_tmp, self.bundle_dir / CURRENT_POINTER)
         fsync_dir(self.bundle_dir)
-        self.version_dir = final
+        self._version_dir = final

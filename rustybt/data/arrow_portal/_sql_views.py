@@ -1,0 +1,194 @@
+"""The relations every bundle SQL query can use, and how they are built from a bundle.
+
+Bars stay on disk: ``daily_bars`` / ``minute_bars`` are views over pyarrow datasets of the
+bundle's Parquet files (registered per connection as ``_rb_daily`` / ``_rb_minute``). The small
+tables (assets, adjustments, sessions) are copied into the read-only catalog when it is built.
+
+``daily_bars_adjusted`` follows the portal's (zipline's) rule, seen from the bundle's last
+session P: ``adjusted[t] = raw[t] × Π ratio`` over adjustments with ``t < effective_date ≤ P``;
+prices use splits, mergers and dividends (the ``ratio`` fixed at ingest, NaN ratios ignored);
+volume is divided by the split ratios only.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pds
+import pyarrow.parquet as pq
+
+from rustybt.data.bundles.format import (
+    ASSETS_FILE,
+    DAILY_SCHEMA,
+    DIVIDENDS_FILE,
+    MERGERS_FILE,
+    MINUTE_SCHEMA,
+    SPLITS_FILE,
+    STOCK_DIVIDENDS_FILE,
+    SYMBOL_HISTORY_FILE,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from rustybt.data.bundles.bundle import Bundle
+
+__all__ = ["PUBLIC_RELATIONS", "BundleSources", "build_catalog", "load_sources"]
+
+DAILY_SOURCE = "_rb_daily"
+MINUTE_SOURCE = "_rb_minute"
+
+# name → (kind, description) of what users can query, in documentation order.
+PUBLIC_RELATIONS: dict[str, str] = {
+    "daily_bars": "raw daily bars: sid, date, open, high, low, close, volume",
+    "daily_bars_adjusted": "daily bars adjusted as of the last session (volume DOUBLE)",
+    "minute_bars": "raw minute bars: sid, dt (UTC, right-labelled), open, high, low, close, volume",
+    "assets": "one row per asset: sid, symbol, asset_name, exchange, lifetime dates",
+    "symbol_history": "symbol spans: sid, symbol, start_date, end_date",
+    "splits": "sid, effective_date, ratio",
+    "mergers": "sid, effective_date, ratio",
+    "dividends": "sid, ex_date, record_date, declared_date, pay_date, amount, ratio",
+    "stock_dividends": "sid, ex_date, record_date, declared_date, pay_date, payment_sid, ratio",
+    "sessions": "session (DATE), open, close (UTC TIMESTAMPTZ): every session of the bundle",
+    "daily_adjustment_factors": "sid, date, price_factor, volume_factor per daily bar",
+}
+
+_SMALL_TABLES: dict[str, str] = {
+    "assets": ASSETS_FILE,
+    "symbol_history": SYMBOL_HISTORY_FILE,
+    "splits": SPLITS_FILE,
+    "mergers": MERGERS_FILE,
+    "dividends": DIVIDENDS_FILE,
+    "stock_dividends": STOCK_DIVIDENDS_FILE,
+}
+
+
+@dataclass(frozen=True)
+class BundleSources:
+    """What a catalog is built from: bar datasets, small tables and the last session."""
+
+    daily: pds.Dataset
+    minute: pds.Dataset
+    tables: dict[str, pa.Table]
+    last_session: pd.Timestamp | None
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Register the bar datasets on one connection (views bind to them by name)."""
+        con.register(DAILY_SOURCE, self.daily)
+        con.register(MINUTE_SOURCE, self.minute)
+
+
+def _bar_dataset(folder: Path, schema: pa.Schema) -> pds.Dataset:
+    files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.exists() else []
+    return pds.dataset(files, schema=schema, format="parquet")
+
+
+def _sessions_table(bundle: Bundle) -> pa.Table:
+    """Sessions with their UTC open/close, cached as Parquet in the bundle's cache dir."""
+    cache = bundle.cache_dir / "sql" / "sessions.parquet"
+    if cache.exists():
+        try:
+            return pq.read_table(cache)
+        except (OSError, pa.ArrowInvalid):  # pragma: no cover - a damaged cache is rebuilt
+            pass
+    if bundle.manifest.first_session is None:
+        sessions = pd.DatetimeIndex([])
+        opens = closes = pd.DatetimeIndex([], tz="UTC")
+    else:
+        sessions = bundle.sessions
+        schedule = bundle.calendar.schedule.loc[sessions]
+        opens = pd.DatetimeIndex(schedule["open"])
+        closes = pd.DatetimeIndex(schedule["close"])
+    table = pa.table(
+        {
+            "session": pa.array(sessions.to_numpy(dtype="datetime64[ns]")).cast(pa.date32()),
+            "open": pa.array(opens.as_unit("ns"), type=pa.timestamp("ns", tz="UTC")),
+            "close": pa.array(closes.as_unit("ns"), type=pa.timestamp("ns", tz="UTC")),
+        }
+    )
+    try:  # derived data: best effort, atomic (readers never see a partial file)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
+        pq.write_table(table, tmp)
+        os.replace(tmp, cache)
+    except OSError:  # pragma: no cover - read-only cache dir
+        pass
+    return table
+
+
+def load_sources(bundle: Bundle) -> BundleSources:
+    """Open the bundle's bar datasets and read its small tables."""
+    tables = {name: pq.read_table(bundle.path / rel) for name, rel in _SMALL_TABLES.items()}
+    tables["sessions"] = _sessions_table(bundle)
+    last = bundle.manifest.last_session
+    return BundleSources(
+        daily=_bar_dataset(bundle.daily_dir, DAILY_SCHEMA),
+        minute=_bar_dataset(bundle.minute_dir, MINUTE_SCHEMA),
+        tables=tables,
+        last_session=None if last is None else pd.Timestamp(last),
+    )
+
+
+def _view_sql(last_session: pd.Timestamp | None) -> list[str]:
+    # The last session is a date taken from the manifest (validated by pandas), never user input.
+    last = "DATE '1677-09-22'" if last_session is None else f"DATE '{last_session:%Y-%m-%d}'"
+    bars = "sid, {t}, open, high, low, close, volume"
+    return [
+        f"CREATE VIEW daily_bars AS SELECT {bars.format(t='date')} FROM {DAILY_SOURCE}",
+        f"CREATE VIEW minute_bars AS SELECT {bars.format(t='dt')} FROM {MINUTE_SOURCE}",
+        # Cumulative factors per (sid, effective date): the product of every ratio effective on
+        # or after that date (and on or before the last session). A bar dated t takes the factor
+        # of the first effective date > t (ASOF join); no such date → 1.
+        f"""CREATE VIEW _rb_price_factors AS
+        WITH r AS (
+            SELECT sid, effective_date AS eff, ratio FROM splits
+            UNION ALL SELECT sid, effective_date, ratio FROM mergers
+            UNION ALL SELECT sid, ex_date, ratio FROM dividends WHERE NOT isnan(ratio)
+        ), d AS (
+            SELECT sid, eff, product(ratio) AS ratio FROM r WHERE eff <= {last} GROUP BY sid, eff
+        )
+        SELECT sid, eff, product(ratio) OVER (
+            PARTITION BY sid ORDER BY eff DESC ROWS UNBOUNDED PRECEDING) AS factor FROM d""",
+        f"""CREATE VIEW _rb_volume_factors AS
+        WITH d AS (
+            SELECT sid, effective_date AS eff, product(ratio) AS ratio FROM splits
+            WHERE effective_date <= {last} GROUP BY sid, effective_date
+        )
+        SELECT sid, eff, product(ratio) OVER (
+            PARTITION BY sid ORDER BY eff DESC ROWS UNBOUNDED PRECEDING) AS factor FROM d""",
+        """CREATE VIEW _rb_daily_factored AS
+        SELECT b.sid, b.date, b.open, b.high, b.low, b.close, b.volume,
+               coalesce(p.factor, 1.0) AS price_factor, coalesce(v.factor, 1.0) AS volume_factor
+        FROM daily_bars b
+        ASOF LEFT JOIN _rb_price_factors p ON b.sid = p.sid AND b.date < p.eff
+        ASOF LEFT JOIN _rb_volume_factors v ON b.sid = v.sid AND b.date < v.eff""",
+        """CREATE VIEW daily_bars_adjusted AS
+        SELECT sid, date, open * price_factor AS open, high * price_factor AS high,
+               low * price_factor AS low, close * price_factor AS close,
+               volume / volume_factor AS volume
+        FROM _rb_daily_factored""",
+        """CREATE VIEW daily_adjustment_factors AS
+        SELECT sid, date, price_factor, volume_factor FROM _rb_daily_factored""",
+    ]
+
+
+def build_catalog(sources: BundleSources) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    """Return a function that builds the catalog on a writable connection."""
+
+    def build(con: duckdb.DuckDBPyConnection) -> None:
+        sources.register(con)
+        for name, table in sources.tables.items():
+            con.register("_rb_load", table)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _rb_load")
+            con.unregister("_rb_load")
+        for statement in _view_sql(sources.last_session):
+            con.execute(statement)
+
+    return build

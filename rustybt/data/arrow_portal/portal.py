@@ -1,0 +1,520 @@
+"""ArrowDataPortal: zipline-semantics history and spot values over memory-mapped Arrow stores.
+
+A thin facade: :mod:`store` maps the files, :mod:`window` turns datetimes into positions,
+:mod:`adjustments` and :mod:`_history` compute windows, :mod:`_spot` spot values,
+:mod:`frame` wraps pandas around the arrays and :mod:`cache` optionally caches results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rustybt.assets import SidsNotFound
+from rustybt.data.arrow_portal import _build
+from rustybt.data.arrow_portal import _format as F
+from rustybt.data.arrow_portal._history import HistoryEngine
+from rustybt.data.arrow_portal._spot import SpotReader
+from rustybt.data.arrow_portal.adjustments import AdjustmentEvents, load_events, ratio_between
+from rustybt.data.arrow_portal.cache import HistoryCache
+from rustybt.data.arrow_portal.errors import (
+    HistoryWindowStartsBeforeData,
+    InvalidBarCount,
+    InvalidField,
+    InvalidFrequency,
+    NoDataForFrequency,
+)
+from rustybt.data.arrow_portal.store import MappedStore, ensure_store
+from rustybt.data.arrow_portal.window import CalendarIndex, to_ns
+
+__all__ = ["HISTORY_FIELDS", "SPOT_FIELDS", "ArrowDataPortal"]
+
+HISTORY_FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
+SPOT_FIELDS = HISTORY_FIELDS | {"last_traded"}
+_DATA_FREQ = {"daily": "daily", "minute": "minute", "1d": "daily", "1m": "minute"}
+
+
+def _as_bundle(bundle: Any) -> Any:
+    if hasattr(bundle, "version") and hasattr(bundle, "cache_dir"):
+        return bundle
+    from rustybt.data.bundles import Bundle, load
+
+    path = Path(bundle)
+    if path.is_dir():
+        return Bundle.from_path(path)
+    return load(str(bundle))
+
+
+class ArrowDataPortal:
+    """History and spot values of one bundle version, served from memory-mapped Arrow.
+
+    Args:
+        bundle: A :class:`rustybt.data.bundles.Bundle`, a version directory, or a bundle name.
+        zipline_exact: Reproduce zipline bit for bit: ratios multiplied one at a time in
+            zipline's order and history windows rounded to 3 decimals after adjustment.
+            The default multiplies by precomputed cumulative factors and does not round.
+        cache: An optional :class:`HistoryCache` for results that cost an allocation.
+    """
+
+    def __init__(
+        self, bundle: Any, *, zipline_exact: bool = False, cache: HistoryCache | None = None
+    ) -> None:
+        self.bundle = _as_bundle(bundle)
+        self.zipline_exact = bool(zipline_exact)
+        self._cache_dir = Path(self.bundle.cache_dir)
+        version = str(self.bundle.version)
+        cal = ensure_store(self._cache_dir, F.CALENDAR_FILE, "calendar", version,
+                           lambda: _build.build_calendar(self.bundle))
+        self._cal = CalendarIndex(
+            cal.columns["session"], cal.columns["first_minute"], cal.columns["last_minute"]
+        )
+        self._calendar_store = cal
+        self._daily = ensure_store(
+            self._cache_dir, F.store_file("daily"), "daily", version,
+            lambda: _build.build_daily(self.bundle, self._cal.sessions, self._cal.last_minutes),
+        )
+        self._minute: MappedStore | None = None
+        self._minute_checked = False
+        self._events: AdjustmentEvents | None = None
+        self._engine = HistoryEngine(self._cal, self._daily, self._minute_store,
+                                     self._load_events, self.zipline_exact)
+        self._spot = SpotReader(self._cal, self._engine, self._load_events, self.bundle)
+        self._row = self._daily.row_of
+        self._close = self._engine.d["close"]
+        self._frames: Any = None
+        self.cache = cache
+        if cache is not None:
+            cache.bind(version)
+
+    @classmethod
+    def from_path(
+        cls, path: Path | str, *, zipline_exact: bool = False, cache: HistoryCache | None = None
+    ) -> ArrowDataPortal:
+        """Open the bundle version stored in directory ``path``."""
+        from rustybt.data.bundles import Bundle
+
+        return cls(Bundle.from_path(path), zipline_exact=zipline_exact, cache=cache)
+
+    def __repr__(self) -> str:
+        return f"ArrowDataPortal({self.bundle!r}, zipline_exact={self.zipline_exact})"
+
+    # ------------------------------------------------------------------ lazy parts
+    def _minute_store(self) -> MappedStore | None:
+        if not self._minute_checked:
+            if self.bundle.sids_with_bars("minute"):
+                version = str(self.bundle.version)
+                cal = self._cal
+                index = ensure_store(
+                    self._cache_dir, F.MINUTE_INDEX_FILE, "minute_index", version,
+                    lambda: _build.build_minute_index(
+                        self.bundle, cal.sessions, cal.first_minutes, cal.last_minutes),
+                )
+                cal.attach_minutes(index.columns["minute"], index.columns["session"])
+                self._minute = ensure_store(
+                    self._cache_dir, F.store_file("minute"), "minute", version,
+                    lambda: _build.build_minute(self.bundle, index.columns["minute"]),
+                )
+            self._minute_checked = True
+        return self._minute
+
+    def _require_minutes(self) -> MappedStore:
+        store = self._minute_store()
+        if store is None:
+            raise NoDataForFrequency(f"bundle {self.bundle.name!r} has no minute bars")
+        return store
+
+    def _load_events(self) -> AdjustmentEvents:
+        if self._events is None:
+            self._events = load_events(self.bundle, self._cal.sessions)
+        return self._events
+
+    def _frame_maker(self) -> Any:
+        if self._frames is None:
+            from rustybt.data.arrow_portal.frame import FrameMaker
+
+            self._frames = FrameMaker(self._cal.sessions)
+        if self._frames.minutes is None and self._cal.minutes is not None:
+            self._frames.attach_minutes(self._cal.minutes)
+        return self._frames
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def version(self) -> str:
+        """The bundle version (content hash) the stores were built from."""
+        return str(self.bundle.version)
+
+    @property
+    def sessions(self) -> Any:
+        """All sessions of the bundle (naive DatetimeIndex)."""
+        return self._frame_maker().sessions
+
+    @property
+    def calendar(self) -> Any:
+        """The bundle's exchange calendar (exchange-calendars, right-sided minutes)."""
+        return self.bundle.calendar
+
+    trading_calendar = calendar
+
+    @property
+    def asset_finder(self) -> Any:
+        """The bundle's AssetFinder."""
+        return self.bundle.asset_finder
+
+    @property
+    def first_trading_day(self) -> Any:
+        """First session of the bundle (naive Timestamp)."""
+        import pandas as pd
+
+        return pd.Timestamp(int(self._cal.sessions[0]))
+
+    @property
+    def last_available_session(self) -> Any:
+        """Last session of the bundle (naive Timestamp)."""
+        import pandas as pd
+
+        return pd.Timestamp(int(self._cal.sessions[-1]))
+
+    @property
+    def last_available_minute(self) -> Any:
+        """Close of the last session (UTC Timestamp)."""
+        import pandas as pd
+
+        return pd.Timestamp(int(self._cal.last_minutes[-1]), tz="UTC")
+
+    def store(self, frequency: str = "daily") -> MappedStore:
+        """The mapped store for ``'daily'``/``'1d'`` or ``'minute'``/``'1m'``."""
+        freq = _DATA_FREQ.get(frequency)
+        if freq is None:
+            raise InvalidFrequency(f"unknown frequency {frequency!r}")
+        return self._daily if freq == "daily" else self._require_minutes()
+
+    @property
+    def calendar_index(self) -> CalendarIndex:
+        """Session/minute positions used by the stores (minutes attached on first use)."""
+        return self._cal
+
+    # ------------------------------------------------------------------ assets
+    def _sid(self, asset: Any) -> int:
+        return asset if type(asset) is int else int(getattr(asset, "sid", asset))
+
+    def _drow(self, sid: int) -> int:
+        row = self._row.get(sid)
+        if row is None:
+            raise SidsNotFound([sid])
+        return row
+
+    # ------------------------------------------------------------------ history
+    def history(
+        self,
+        assets: Any,
+        fields: str | Sequence[str],
+        bar_count: int,
+        frequency: str = "1d",
+        end_dt: Any = None,
+        data_frequency: str | None = None,
+        return_type: str = "dataframe",
+    ) -> Any:
+        """A window of ``bar_count`` bars ending at ``end_dt`` (zipline semantics).
+
+        Args:
+            assets: One asset (object with ``.sid`` or int) or a list of them.
+            fields: One of open/high/low/close/volume/price, or a list of them.
+            bar_count: Number of bars (≥ 1).
+            frequency: ``'1d'`` or ``'1m'``.
+            end_dt: Last bar's datetime (default: the last session/minute). Resolved like
+                zipline: sessions roll forward (a Saturday means Monday).
+            data_frequency: ``'daily'`` or ``'minute'`` (default: daily for '1d', minute for
+                '1m'). '1d' with minute data ends with today's partial bar.
+            return_type: ``'dataframe'`` (zipline's shapes) or ``'array'``: 1-D for one asset
+                and one field, ``(bar_count, n_assets)`` for a list of assets,
+                ``(n_fields, bar_count[, n_assets])`` for a list of fields.
+
+        Returns:
+            A Series/DataFrame, or a float64 NumPy array (read-only when it is a view).
+        """
+        single_field = type(fields) is str
+        single_asset = type(assets) is int or hasattr(assets, "sid")
+        # fast path: one asset, one field, daily array, no cache
+        if (
+            single_asset and single_field and return_type == "array" and frequency == "1d"
+            and data_frequency in (None, "daily") and self.cache is None
+            and fields in HISTORY_FIELDS
+        ):
+            if bar_count < 1:
+                raise InvalidBarCount(f"bar_count must be >= 1, but got {bar_count}")
+            e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
+            s = e - bar_count + 1
+            if s < 0:
+                self._starts_before_data(bar_count)
+            sid = assets if type(assets) is int else int(assets.sid)
+            r = self._row.get(sid)
+            if r is None:
+                raise SidsNotFound([sid])
+            if fields == "price":
+                row = self._close[r]
+                if self._engine.end_index[r] >= e:
+                    w = row[s : e + 1]
+                    if not np.isnan(w).any() and not self._needs_adjust(r, s, e, False):
+                        return w
+            else:
+                w = self._engine.d[fields][r, s : e + 1]
+                if not self._needs_adjust(r, s, e, fields == "volume"):
+                    return w
+            return self._engine.daily_history([r], fields, s, e)[:, 0]
+        return self._history(assets, fields, bar_count, frequency, end_dt, data_frequency,
+                             return_type, single_asset, single_field)
+
+    def _needs_adjust(self, r: int, s: int, e: int, volume: bool) -> bool:
+        count = self._engine.d["volume_adj_count" if volume else "price_adj_count"][r]
+        return bool(count[s] != count[e]) or bool(self.zipline_exact)
+
+    def _starts_before_data(self, bar_count: int) -> None:
+        import pandas as pd
+
+        first = pd.Timestamp(int(self._cal.sessions[0]))
+        idx = min(bar_count, self._cal.n_sessions - 1)
+        raise HistoryWindowStartsBeforeData(
+            first_trading_day=first.date(),
+            bar_count=bar_count,
+            suggested_start_day=pd.Timestamp(int(self._cal.sessions[idx])).date(),
+        )
+
+    def _history(
+        self,
+        assets: Any,
+        fields: Any,
+        bar_count: int,
+        frequency: str,
+        end_dt: Any,
+        data_frequency: str | None,
+        return_type: str,
+        single_asset: bool,
+        single_field: bool,
+    ) -> Any:
+        field_list = [fields] if single_field else list(fields)
+        for f in field_list:
+            if f not in HISTORY_FIELDS:
+                raise InvalidField(f"Invalid field: {f}")
+        if frequency not in ("1d", "1m"):
+            raise InvalidFrequency(f"Invalid frequency: {frequency}")
+        if data_frequency is None:
+            data_frequency = "daily" if frequency == "1d" else "minute"
+        dfreq = _DATA_FREQ.get(data_frequency)
+        if dfreq is None:
+            raise InvalidFrequency(f"Invalid data_frequency: {data_frequency}")
+        if frequency == "1m" and dfreq == "daily":
+            raise InvalidFrequency("'1m' history needs minute data (data_frequency='minute')")
+        if return_type not in ("dataframe", "array"):
+            raise ValueError(f"return_type must be 'dataframe' or 'array', not {return_type!r}")
+        if bar_count < 1:
+            raise InvalidBarCount(f"bar_count must be >= 1, but got {bar_count}")
+        asset_list = [assets] if single_asset else list(assets)
+        sids = [self._sid(a) for a in asset_list]
+        drows = [self._drow(s) for s in sids]
+
+        key = None
+        if self.cache is not None:
+            key = (tuple(sids), tuple(field_list), bar_count, frequency, dfreq,
+                   to_ns(end_dt) if end_dt is not None else None, return_type,
+                   single_asset, single_field)
+            hit = self.cache.get(key, bar_count)
+            if hit is not None:
+                return hit
+
+        if frequency == "1d" and dfreq == "daily":
+            e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
+            s = e - bar_count + 1
+            if s < 0:
+                self._starts_before_data(bar_count)
+            arrays = {f: self._engine.daily_history(drows, f, s, e) for f in field_list}
+            start, stop = s, e + 1
+        elif frequency == "1d":
+            self._require_minutes()
+            if end_dt is None:
+                end_dt = int(self._cal.last_minutes[-1])
+            e = self._cal.session_index(end_dt)
+            s = e - bar_count + 1
+            if s < 0:
+                self._starts_before_data(bar_count)
+            m = self._cal.minute_index(end_dt)
+            arrays = {
+                f: self._engine.minute_daily_history(sids, drows, f, s, e, m) for f in field_list
+            }
+            start, stop = s, e + 1
+        else:
+            self._require_minutes()
+            b = (len(self._cal.minutes) - 1  # type: ignore[arg-type]
+                 if end_dt is None else self._cal.minute_index(end_dt))
+            a = b - bar_count + 1
+            if a < 0:
+                self._starts_before_data_minute(bar_count)
+            arrays = {f: self._engine.minute_history(sids, drows, f, a, b) for f in field_list}
+            start, stop = a, b + 1
+
+        result = self._wrap(arrays, field_list, asset_list, single_asset, single_field,
+                            frequency, start, stop, return_type)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, bar_count, result)
+        return result
+
+    def _starts_before_data_minute(self, bar_count: int) -> None:
+        import pandas as pd
+
+        assert self._cal.minutes is not None
+        minutes = self._cal.minutes
+        first = pd.Timestamp(int(self._cal.sessions[0]))
+        idx = min(bar_count, len(minutes) - 1)
+        suggested = self._cal.session_index(int(minutes[idx]))
+        raise HistoryWindowStartsBeforeData(
+            first_trading_day=first.date(),
+            bar_count=bar_count,
+            suggested_start_day=pd.Timestamp(int(self._cal.sessions[min(
+                suggested + 1, self._cal.n_sessions - 1)])).date(),
+        )
+
+    def _wrap(
+        self,
+        arrays: dict[str, np.ndarray],
+        fields: list[str],
+        assets: list[Any],
+        single_asset: bool,
+        single_field: bool,
+        frequency: str,
+        start: int,
+        stop: int,
+        return_type: str,
+    ) -> Any:
+        if return_type == "array":
+            if single_field:
+                out = arrays[fields[0]]
+                return out[:, 0] if single_asset else out
+            stacked = np.stack([arrays[f] for f in fields])
+            return stacked[:, :, 0] if single_asset else stacked
+        maker = self._frame_maker()
+        index = maker.index(frequency, start, stop)
+        if single_field:
+            out = arrays[fields[0]]
+            if single_asset:
+                return maker.series(out[:, 0], index, assets[0])
+            return maker.frame(out, index, assets)
+        return maker.multi_field(arrays, index, assets, frequency)
+
+    def get_history_window(
+        self,
+        assets: Iterable[Any],
+        end_dt: Any,
+        bar_count: int,
+        frequency: str,
+        field: str,
+        data_frequency: str,
+        ffill: bool = True,
+        return_type: str = "dataframe",
+    ) -> Any:
+        """zipline's DataPortal.get_history_window: one field, dates × assets.
+
+        ``ffill`` is accepted and ignored, like zipline ('price' is always forward-filled).
+        """
+        if field not in HISTORY_FIELDS:
+            raise InvalidField(f"Invalid field: {field}")
+        return self._history(list(assets), field, bar_count, frequency, end_dt,
+                             data_frequency, return_type, False, True)
+
+    # ------------------------------------------------------------------ spot values
+    def get_spot_value(self, assets: Any, field: str, dt: Any, data_frequency: str) -> Any:
+        """Value of ``field`` at ``dt``: a scalar for one asset, a list for an iterable."""
+        if type(assets) is int or hasattr(assets, "sid"):
+            return self.get_scalar_asset_spot_value(assets, field, dt, data_frequency)
+        return [self.get_scalar_asset_spot_value(a, field, dt, data_frequency) for a in assets]
+
+    def get_scalar_asset_spot_value(
+        self, asset: Any, field: str, dt: Any, data_frequency: str
+    ) -> Any:
+        """Spot value for one asset (float; int for volume; Timestamp/NaT for last_traded)."""
+        sid = asset if type(asset) is int else int(asset.sid)
+        r = self._row.get(sid)
+        if r is None:
+            raise SidsNotFound([sid])
+        if data_frequency == "daily" and field == "close":
+            e = self._cal.session_index(dt)
+            if self._engine.start_index[r] <= e <= self._engine.end_index[r]:
+                return float(self._close[r, e])
+            return np.nan
+        if field not in SPOT_FIELDS:
+            raise InvalidField(f"Invalid column: {field}")
+        freq = _DATA_FREQ.get(data_frequency)
+        if freq == "daily":
+            return self._spot.daily(r, field, dt)
+        if freq == "minute":
+            self._require_minutes()
+            return self._spot.minute(r, sid, field, dt)
+        raise InvalidFrequency(f"Invalid data_frequency: {data_frequency}")
+
+    def get_last_traded_dt(self, asset: Any, dt: Any, data_frequency: str) -> Any:
+        """Last session (daily) or minute (minute) at or before ``dt`` with volume, or NaT."""
+        sid = self._sid(asset)
+        r = self._drow(sid)
+        if _DATA_FREQ.get(data_frequency) == "minute":
+            self._require_minutes()
+            return self._spot.minute_last_traded(sid, dt)
+        return self._spot.daily_last_traded(r, dt)
+
+    def get_adjustments(
+        self, assets: Any, field: str, dt: Any, perspective_dt: Any
+    ) -> list[float]:
+        """Per asset, the product of ratios effective in (dt, perspective_dt] (zipline)."""
+        if type(assets) is int or hasattr(assets, "sid"):
+            assets = [assets]
+        events = self._load_events().by_sid
+        after, upto = to_ns(dt), to_ns(perspective_dt)
+        return [
+            ratio_between(events.get(self._sid(a)), after, upto, field == "volume")
+            for a in assets
+        ]
+
+    def get_adjusted_value(
+        self,
+        asset: Any,
+        field: str,
+        dt: Any,
+        perspective_dt: Any,
+        data_frequency: str,
+        spot_value: float | None = None,
+    ) -> Any:
+        """Spot value at ``dt`` adjusted for ratios effective in (dt, perspective_dt]."""
+        if spot_value is None:
+            spot_value = self.get_spot_value(asset, field, dt, data_frequency)
+        ratio = self.get_adjustments(asset, field, dt, perspective_dt)[0]
+        return spot_value * ratio
+
+    def get_splits(self, assets: Any, dt: Any) -> list[tuple[Any, float]]:
+        """[(asset, ratio)] for splits effective exactly on session ``dt``."""
+        if not assets:
+            return []
+        ns = to_ns(dt)
+        todays = self._load_events().splits_on.get(ns)
+        if not todays:
+            return []
+        wanted = {self._sid(a): a for a in assets}
+        finder = self.asset_finder
+        return [
+            (wanted[sid] if hasattr(wanted[sid], "sid") else finder.retrieve_asset(sid), ratio)
+            for sid, ratio in todays
+            if sid in wanted
+        ]
+
+    def get_stock_dividends(self, sid: Any, trading_days: Any) -> list[dict[str, Any]]:
+        """Stock dividends of ``sid`` with start < ex_date and pay_date < end (zipline)."""
+        return self._spot.stock_dividends(self._sid(sid), trading_days)
+
+    def contains(self, asset: Any, field: str) -> bool:
+        """True for the bar fields (open, high, low, close, volume, price, last_traded)."""
+        return field in SPOT_FIELDS
+
+    def sql(self, query: str, params: Any = None) -> Any:
+        """Run an analyst SQL query over the bundle (see :mod:`.sql`, DuckDB)."""
+        from rustybt.data.arrow_portal import sql as _sql
+
+        return _sql.sql(self.bundle, query, params)

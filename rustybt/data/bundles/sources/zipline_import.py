@@ -1,0 +1,413 @@
+"""Import zipline data into rustybt bundles: from an ingested zipline bundle, or from its readers.
+
+:func:`import_zipline_bundle` converts a bundle ingested by zipline-reloaded (bcolz daily and
+minute bars, or an HDF5 daily file, the assets db and the adjustments db) into a rustybt Parquet
+bundle. :func:`zipline_readers_ingest` does the same from reader objects (any object with
+zipline's ``BarReader`` interface, zipline's ``AssetFinder`` and ``SQLiteAdjustmentReader``);
+the DataPortal shim uses it for foreign readers.
+
+What is carried over, losslessly for what zipline stores:
+
+- bars: every session / minute where zipline has all four prices (zipline stores a missing bar as
+  zeros and reads NaN); prices as zipline reads them (``uint32 × 0.001``), volume as int64;
+- assets: sid, symbol, asset_name, exchange, start/end dates, first_traded, auto_close_date, and
+  the symbol history of ``equity_symbol_mappings``;
+- splits, mergers, dividend payouts (amount and all four dates; the ratio is recomputed at
+  ingest with zipline's rule from the same closes) and stock dividend payouts.
+
+Not carried: futures (rustybt bundles hold equities), and rows zipline stores with some but not
+all prices zero (counted in :class:`ImportSummary.dropped_bars`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rustybt.data.bundles.bundle import Bundle
+from rustybt.data.bundles.errors import IngestError
+from rustybt.data.bundles.registry import bundle_root
+from rustybt.data.bundles.writer import BundleWriter
+
+__all__ = [
+    "ImportSummary",
+    "ZiplineBundleNotFound",
+    "import_zipline_bundle",
+    "write_zipline_readers",
+    "zipline_readers_ingest",
+]
+
+_PRICES = ("open", "high", "low", "close")
+_OHLCV = (*_PRICES, "volume")
+_MINUTE_CHUNK_SESSIONS = 20
+
+
+class ZiplineBundleNotFound(IngestError):
+    """Raised when no ingestion of the named zipline bundle exists under the zipline root."""
+
+
+@dataclass
+class ImportSummary:
+    """What an import wrote.
+
+    Attributes:
+        daily_bars: Daily bars written.
+        minute_bars: Minute bars written.
+        dropped_bars: Bars zipline stores with some (not all) prices missing, left out.
+        assets: Assets written.
+        adjustments: Rows written per adjustment table.
+        skipped_dividends: Dividend payouts whose ex_date has no daily bar (rustybt needs one).
+    """
+
+    daily_bars: int = 0
+    minute_bars: int = 0
+    dropped_bars: int = 0
+    assets: int = 0
+    adjustments: dict[str, int] = field(default_factory=dict)
+    skipped_dividends: int = 0
+
+
+# ---------------------------------------------------------------------------- assets
+def _asset_frames(asset_finder: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    sids = sorted(int(s) for s in asset_finder.sids)
+    equities = [a for a in asset_finder.retrieve_all(sids) if type(a).__name__ != "Future"]
+    rows = []
+    for a in equities:
+        rows.append(
+            {
+                "sid": int(a.sid),
+                "symbol": str(a.symbol or ""),
+                "asset_name": str(getattr(a, "asset_name", "") or ""),
+                "exchange": str(getattr(a, "exchange", "") or ""),
+                **{
+                    c: _naive(getattr(a, c, None))
+                    for c in ("start_date", "end_date", "first_traded", "auto_close_date")
+                },
+            }
+        )
+    assets = pd.DataFrame(
+        rows,
+        columns=[
+            "sid",
+            "symbol",
+            "asset_name",
+            "exchange",
+            "start_date",
+            "end_date",
+            "first_traded",
+            "auto_close_date",
+        ],
+    )
+    return assets, _symbol_history(asset_finder, set(assets["sid"].tolist()))
+
+
+def _naive(value: Any) -> pd.Timestamp:
+    if value is None:
+        return pd.NaT
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        return pd.NaT
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def _symbol_history(asset_finder: Any, sids: set[int]) -> pd.DataFrame | None:
+    engine = getattr(asset_finder, "engine", None)
+    if engine is None:
+        return None
+    try:
+        table = pd.read_sql_table("equity_symbol_mappings", engine)
+    except Exception:  # a finder without zipline's schema
+        return None
+    table = table[table["sid"].isin(sids)]
+    if table.empty:
+        return None
+    return pd.DataFrame(
+        {
+            "sid": table["sid"].astype(np.int64).to_numpy(),
+            "symbol": table["symbol"].astype(str).to_numpy(),
+            "start_date": pd.to_datetime(table["start_date"].to_numpy(dtype=np.int64)),
+            "end_date": pd.to_datetime(table["end_date"].to_numpy(dtype=np.int64)),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- bars
+def _reader_sids(reader: Any, sids: Iterable[int], probe: Callable[[Any, int], None]) -> list[int]:
+    """The sids ``reader`` has data for (probing each; zipline raises for unknown sids)."""
+    out = []
+    for sid in sids:
+        try:
+            probe(reader, sid)
+        except Exception:
+            continue
+        out.append(sid)
+    return out
+
+
+def _probe_daily(reader: Any, sid: int) -> None:
+    day = pd.Timestamp(reader.last_available_dt)
+    reader.load_raw_arrays(["close"], day, day, [sid])
+
+
+def _probe_minute(reader: Any, sid: int) -> None:
+    last = pd.Timestamp(reader.last_available_dt)
+    reader.load_raw_arrays(["close"], last, last, [sid])
+
+
+def _split_bars(
+    times: pd.DatetimeIndex, arrays: list[np.ndarray], sids: list[int], time_col: str
+) -> Iterable[tuple[int, pd.DataFrame, int]]:
+    """Per sid: the rows with all prices present, and the count of partly-missing rows."""
+    prices = np.stack(arrays[:4])  # (4, T, N)
+    volume = arrays[4]
+    present = np.isfinite(prices)
+    full = present.all(axis=0)
+    partial = present.any(axis=0) & ~full
+    for j, sid in enumerate(sids):
+        keep = full[:, j]
+        frame = pd.DataFrame(
+            {
+                time_col: times[keep],
+                **{f: prices[i, keep, j] for i, f in enumerate(_PRICES)},
+                "volume": np.nan_to_num(volume[keep, j]).astype(np.int64),
+            }
+        )
+        yield sid, frame, int(partial[:, j].sum())
+
+
+def _write_daily(
+    writer: BundleWriter, reader: Any, sids: list[int], summary: ImportSummary
+) -> None:
+    sessions = pd.DatetimeIndex(reader.sessions)
+    arrays = reader.load_raw_arrays(list(_OHLCV), sessions[0], sessions[-1], sids)
+    for sid, frame, dropped in _split_bars(sessions, arrays, sids, "date"):
+        summary.dropped_bars += dropped
+        if len(frame):
+            writer.write_daily_bars(sid, frame, label=f"zipline daily bars of sid {sid}")
+            summary.daily_bars += len(frame)
+
+
+def _write_minute(
+    writer: BundleWriter, reader: Any, sids: list[int], summary: ImportSummary
+) -> None:
+    calendar = reader.trading_calendar
+    first = pd.Timestamp(reader.first_trading_day)
+    last = calendar.minute_to_session(pd.Timestamp(reader.last_available_dt))
+    sessions = calendar.sessions_in_range(first, last)
+    parts: dict[int, list[pd.DataFrame]] = {sid: [] for sid in sids}
+    for i in range(0, len(sessions), _MINUTE_CHUNK_SESSIONS):
+        chunk = sessions[i : i + _MINUTE_CHUNK_SESSIONS]
+        minutes = calendar.sessions_minutes(chunk[0], chunk[-1])
+        arrays = reader.load_raw_arrays(list(_OHLCV), minutes[0], minutes[-1], sids)
+        for sid, frame, dropped in _split_bars(pd.DatetimeIndex(minutes), arrays, sids, "dt"):
+            summary.dropped_bars += dropped
+            if len(frame):
+                parts[sid].append(frame)
+    for sid, frames in parts.items():
+        if frames:
+            bars = pd.concat(frames, ignore_index=True)
+            writer.write_minute_bars(sid, bars, label=f"zipline minute bars of sid {sid}")
+            summary.minute_bars += len(bars)
+
+
+# ---------------------------------------------------------------------------- adjustments
+def _adjustment_frames(
+    adjustment_reader: Any, daily_dates: dict[int, pd.DatetimeIndex], summary: ImportSummary
+) -> dict[str, pd.DataFrame]:
+    tables = adjustment_reader.unpack_db_to_component_dfs(convert_dates=True)
+    splits = tables["splits"][["sid", "effective_date", "ratio"]]
+    mergers = tables["mergers"][["sid", "effective_date", "ratio"]]
+    dates = ["ex_date", "record_date", "declared_date", "pay_date"]
+    div = tables["dividend_payouts"][["sid", *dates, "amount"]].reset_index(drop=True)
+    has_bar = np.array(
+        [
+            int(s) in daily_dates and pd.Timestamp(d) in daily_dates[int(s)]
+            for s, d in zip(div["sid"], div["ex_date"], strict=True)
+        ],
+        dtype=bool,
+    )
+    summary.skipped_dividends += int((~has_bar).sum())
+    div = div[has_bar]
+    stock = tables["stock_dividend_payouts"][["sid", *dates, "payment_sid", "ratio"]]
+    out = {"splits": splits, "mergers": mergers, "dividends": div, "stock_dividends": stock}
+    summary.adjustments = {k: len(v) for k, v in out.items()}
+    return out
+
+
+# ---------------------------------------------------------------------------- entry points
+def write_zipline_readers(
+    writer: BundleWriter,
+    *,
+    asset_finder: Any,
+    daily_reader: Any = None,
+    minute_reader: Any = None,
+    adjustment_reader: Any = None,
+) -> ImportSummary:
+    """Write everything the zipline readers hold into ``writer``.
+
+    Args:
+        writer: An open :class:`BundleWriter` (the caller commits it).
+        asset_finder: zipline's ``AssetFinder`` (or any object with ``sids`` and
+            ``retrieve_all``).
+        daily_reader: A daily ``BarReader`` (bcolz, HDF5, in-memory ...), or None.
+        minute_reader: A minute ``BarReader``, or None.
+        adjustment_reader: zipline's ``SQLiteAdjustmentReader``, or None.
+
+    Returns:
+        An :class:`ImportSummary`.
+    """
+    summary = ImportSummary()
+    assets, history = _asset_frames(asset_finder)
+    writer.write_assets(assets, history)
+    summary.assets = len(assets)
+    sids = assets["sid"].astype(int).tolist()
+    daily_dates: dict[int, pd.DatetimeIndex] = {}
+    if daily_reader is not None:
+        have = _reader_sids(daily_reader, sids, _probe_daily)
+        if have:
+            _write_daily(writer, daily_reader, have, summary)
+        for sid in have:
+            path = writer.tmp_dir / "daily" / f"{sid}.parquet"
+            if path.exists():
+                daily_dates[sid] = pd.DatetimeIndex(
+                    pd.read_parquet(path, columns=["date"])["date"].astype("datetime64[ns]")
+                )
+    if minute_reader is not None:
+        have = _reader_sids(minute_reader, sids, _probe_minute)
+        if have:
+            _write_minute(writer, minute_reader, have, summary)
+    if adjustment_reader is not None:
+        writer.write_adjustments(**_adjustment_frames(adjustment_reader, daily_dates, summary))
+    return summary
+
+
+def zipline_readers_ingest(
+    *,
+    asset_finder: Any,
+    daily_reader: Any = None,
+    minute_reader: Any = None,
+    adjustment_reader: Any = None,
+) -> Callable[[BundleWriter], None]:
+    """An ingest function (for ``register``) writing what the zipline readers hold."""
+
+    def ingest(writer: BundleWriter) -> None:
+        write_zipline_readers(
+            writer,
+            asset_finder=asset_finder,
+            daily_reader=daily_reader,
+            minute_reader=minute_reader,
+            adjustment_reader=adjustment_reader,
+        )
+
+    return ingest
+
+
+def _reader_span(daily: Any, minute: Any) -> tuple[str, pd.Timestamp, pd.Timestamp]:
+    """Calendar name and first/last session covered by the readers."""
+    starts, ends, name = [], [], None
+    if daily is not None:
+        sessions = pd.DatetimeIndex(daily.sessions)
+        starts.append(sessions[0])
+        ends.append(sessions[-1])
+        name = daily.trading_calendar.name
+    if minute is not None:
+        cal = minute.trading_calendar
+        starts.append(pd.Timestamp(minute.first_trading_day))
+        ends.append(pd.Timestamp(cal.minute_to_session(pd.Timestamp(minute.last_available_dt))))
+        name = name or cal.name
+    if name is None:
+        raise IngestError("zipline import needs a daily or a minute bar reader")
+    return str(name), min(starts), max(ends)
+
+
+def _zipline_ingestion(name: str, zipline_root: Path, timestamp: Any) -> Path:
+    base = zipline_root / "data" / name
+    if not base.is_dir():
+        raise ZiplineBundleNotFound(f"no zipline bundle {name!r} under {zipline_root / 'data'}")
+    dirs = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if timestamp is not None:
+        dirs = [p for p in dirs if p.name == str(timestamp)]
+    if not dirs:
+        raise ZiplineBundleNotFound(
+            f"zipline bundle {name!r} has no ingestion {timestamp or ''} under {base}"
+        )
+    return dirs[-1]
+
+
+def _open_ingestion(path: Path) -> dict[str, Any]:
+    """zipline's readers over one ingestion directory (bcolz, or an HDF5 daily file)."""
+    from zipline.assets import AssetFinder
+    from zipline.data.adjustments import SQLiteAdjustmentReader
+    from zipline.data.bcolz_daily_bars import BcolzDailyBarReader
+    from zipline.data.bcolz_minute_bars import BcolzMinuteBarReader
+
+    assets_db = sorted(path.glob("assets-*.sqlite"))
+    if not assets_db:
+        raise ZiplineBundleNotFound(f"{path} holds no assets-N.sqlite: not a zipline ingestion")
+    out: dict[str, Any] = {"asset_finder": AssetFinder(str(assets_db[-1]))}
+    daily_bcolz = path / "daily_equities.bcolz"
+    h5 = sorted(path.glob("*.h5"))
+    if daily_bcolz.exists():
+        out["daily_reader"] = BcolzDailyBarReader(str(daily_bcolz))
+    elif h5:
+        from zipline.data.hdf5_daily_bars import HDF5DailyBarReader
+
+        out["daily_reader"] = HDF5DailyBarReader.from_path(str(h5[0]), "US")
+    minute = path / "minute_equities.bcolz"
+    if (minute / "metadata.json").exists():
+        reader = BcolzMinuteBarReader(str(minute))
+        out["minute_reader"] = reader
+    adj = path / "adjustments.sqlite"
+    if adj.exists():
+        out["adjustment_reader"] = SQLiteAdjustmentReader(str(adj))
+    return out
+
+
+def import_zipline_bundle(
+    zipline_bundle: str,
+    *,
+    zipline_root: Path | str | None = None,
+    as_name: str | None = None,
+    root: Path | str | None = None,
+    timestamp: str | None = None,
+) -> tuple[Bundle, ImportSummary]:
+    """Convert an ingested zipline bundle into a new version of a rustybt bundle.
+
+    Args:
+        zipline_bundle: The zipline bundle name (a directory under ``<zipline_root>/data``).
+        zipline_root: zipline's root (default ``$ZIPLINE_ROOT`` or ``~/.zipline``).
+        as_name: rustybt bundle name (default: the zipline name).
+        root: rustybt root (default ``$RUSTYBT_ROOT`` or ``~/.rustybt``).
+        timestamp: A specific ingestion directory name (default: the newest).
+
+    Returns:
+        The new rustybt bundle version and an :class:`ImportSummary`.
+    """
+    zroot = Path(
+        zipline_root or os.environ.get("ZIPLINE_ROOT") or Path.home() / ".zipline"
+    ).expanduser()
+    ingestion = _zipline_ingestion(zipline_bundle, zroot, timestamp)
+    readers = _open_ingestion(ingestion)
+    daily, minute = readers.get("daily_reader"), readers.get("minute_reader")
+    if minute is not None and not _reader_sids(
+        minute, sorted(int(s) for s in readers["asset_finder"].sids), _probe_minute
+    ):
+        minute = readers["minute_reader"] = None  # an empty minute store (daily-only bundle)
+    calendar_name, first, last = _reader_span(daily, minute)
+    name = as_name or zipline_bundle
+    with BundleWriter(
+        bundle_root(root) / "bundles" / name,
+        name=name,
+        calendar_name=calendar_name,
+        start_session=first,
+        end_session=last,
+        source={"zipline_bundle": zipline_bundle, "zipline_ingestion": str(ingestion)},
+    ) as writer:
+        summary = write_zipline_readers(writer, **readers)
+    return Bundle(writer.version_dir, name=name), summary

@@ -1,0 +1,139 @@
+"""The views' numbers against a plain-pandas oracle on Hypothesis-generated bundles."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from sql_testutil import (
+    SESSIONS,
+    assert_frames_close,
+    bars_frame,
+    bundle_specs,
+    oracle_bars,
+    write_bundle,
+    write_spec,
+)
+
+from rustybt.data.arrow_portal import BundleSQL, SQLResult
+from rustybt.data.arrow_portal.sql import sql
+from rustybt.data.bundles import Bundle
+
+FIELDS = ["open", "high", "low", "close", "volume"]
+
+
+# ---------------------------------------------------------------------------- properties
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=bundle_specs())
+def test_raw_and_adjusted_views_match_the_oracle(spec: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = write_spec(Path(tmp), spec)
+        with BundleSQL(bundle) as s:
+            raw = s.query("SELECT * FROM daily_bars ORDER BY sid, date").df()
+            adj = s.query("SELECT * FROM daily_bars_adjusted ORDER BY sid, date").df()
+        assert_frames_close(raw, oracle_bars(spec, adjusted=False))
+        assert_frames_close(adj, oracle_bars(spec, adjusted=True))
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=bundle_specs())
+def test_views_match_the_oracle_long(spec: dict[str, Any]) -> None:
+    test_raw_and_adjusted_views_match_the_oracle.hypothesis.inner_test(spec)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------- fixed bundle
+def test_small_tables_and_sessions(small_bundle: Bundle) -> None:
+    with BundleSQL(small_bundle) as s:
+        assets = s.query("SELECT sid, symbol FROM assets ORDER BY sid").fetchall()
+        assert assets == [(1, "S1"), (2, "S2")]
+        sessions = s.query("SELECT session FROM sessions ORDER BY session").df()["session"]
+        assert pd.DatetimeIndex(sessions).equals(pd.DatetimeIndex(small_bundle.sessions))
+        opens = s.query("SELECT open, close FROM sessions ORDER BY session").df()
+        sched = small_bundle.calendar.schedule.loc[small_bundle.sessions]
+        assert (opens["open"].to_numpy() == sched["open"].to_numpy()).all()
+        divs = s.query("SELECT sid, ex_date, ratio FROM dividends ORDER BY sid").df()
+        stored = small_bundle.read_dividends().sort_values("sid")
+        np.testing.assert_allclose(divs["ratio"], stored["ratio"])
+        assert len(s.query("SELECT * FROM splits")) == 1
+        assert len(s.query("SELECT * FROM mergers")) == 1
+        assert len(s.query("SELECT * FROM stock_dividends")) == 0
+        assert len(s.query("SELECT * FROM symbol_history")) == 2
+
+
+def test_minute_view_matches_the_files(small_bundle: Bundle) -> None:
+    with BundleSQL(small_bundle) as s:
+        got = s.query("SELECT * FROM minute_bars ORDER BY sid, dt").df()
+    want = pd.concat([small_bundle.read_minute(sid).assign(sid=sid) for sid in (1, 2)]).reset_index(
+        drop=True
+    )
+    assert got["sid"].tolist() == want["sid"].tolist()
+    assert (pd.DatetimeIndex(got["dt"]) == pd.DatetimeIndex(want["dt"])).all()
+    assert str(pd.DatetimeIndex(got["dt"]).tz) == "UTC"
+    for col in FIELDS:
+        np.testing.assert_array_equal(got[col].to_numpy(), want[col].to_numpy())
+
+
+def test_adjustment_factors_view(small_bundle: Bundle) -> None:
+    with BundleSQL(small_bundle) as s:
+        f = s.query(
+            "SELECT date, price_factor, volume_factor FROM daily_adjustment_factors "
+            "WHERE sid = 1 ORDER BY date"
+        ).df()
+    s30 = SESSIONS[:30]
+    split_rows = pd.DatetimeIndex(f["date"]) < s30[12]
+    assert (f.loc[split_rows, "volume_factor"] == 0.5).all()
+    assert (f.loc[~split_rows, "volume_factor"] == 1.0).all()
+    assert (f["price_factor"].iloc[-15:] == 1.0).all()  # after the last ex-date
+
+
+def test_params_are_bound_not_formatted(small_bundle: Bundle) -> None:
+    q = "SELECT count(*) AS n FROM daily_bars WHERE sid = ? AND date >= ?"
+    assert sql(small_bundle, q, [1, SESSIONS[20].date()]).fetchall() == [(10,)]
+    named = "SELECT count(*) FROM assets WHERE symbol = $sym"
+    assert small_bundle.sql(named, {"sym": "S2"}).fetchall() == [(1,)]
+    # A value that looks like SQL stays a value.
+    assert small_bundle.sql(named, {"sym": "S2' OR 1=1 --"}).fetchall() == [(0,)]
+
+
+def test_result_formats(small_bundle: Bundle) -> None:
+    res = small_bundle.sql("SELECT sid, date, close FROM daily_bars ORDER BY sid, date")
+    assert isinstance(res, SQLResult)
+    assert isinstance(res.arrow(), pa.Table)
+    assert res.arrow().schema.field("date").type == pa.date32()
+    assert isinstance(res.pl(), pl.DataFrame)
+    df = res.df()
+    assert isinstance(df, pd.DataFrame) and len(df) == len(res) == 58
+    assert res.columns == ["sid", "date", "close"]
+    assert df["date"].dtype.kind == "M"
+    assert res.pl()["close"].to_list() == df["close"].tolist()
+    assert "58 rows" in repr(res)
+    empty = small_bundle.sql("SELECT 1 WHERE false")
+    assert len(empty) == 0 and empty.fetchall() == []
+
+
+def test_bundle_sql_is_cached_per_version(small_bundle: Bundle) -> None:
+    from rustybt.data.arrow_portal.sql import bundle_sql
+
+    first = bundle_sql(small_bundle)
+    assert bundle_sql(Bundle(small_bundle.path)) is first
+    first.close()
+    first.close()  # idempotent
+    with pytest.raises(RuntimeError, match="closed"):
+        first.new_cursor()
+    assert bundle_sql(small_bundle) is not first  # a closed one is replaced
+
+
+def test_empty_bundle_without_bars(tmp_path: Path) -> None:
+    bundle = write_bundle(tmp_path, {1: bars_frame(SESSIONS[:2], np.ones(2), np.ones(2))})
+    with BundleSQL(bundle) as s:
+        assert s.query("SELECT count(*) FROM minute_bars").fetchall() == [(0,)]
+        assert len(s.query("SELECT * FROM daily_bars_adjusted")) == 2
+        assert "BundleSQL" in repr(s)
