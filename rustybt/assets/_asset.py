@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import pandas as pd
 
 __all__ = ["Asset", "Equity"]
+
+
+def _as_sid(value: object) -> int | None:
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
 
 
 class Asset:
@@ -57,12 +65,25 @@ class Asset:
         return hash(self.sid)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Asset):
-            return self.sid == other.sid
-        return NotImplemented
+        # like zipline: an asset equals anything with the same integer index (its sid)
+        other_sid = _as_sid(other)
+        return NotImplemented if other_sid is None else self.sid == other_sid
+
+    def __ne__(self, other: object) -> bool:
+        other_sid = _as_sid(other)
+        return NotImplemented if other_sid is None else self.sid != other_sid
 
     def __lt__(self, other: Any) -> bool:
-        return self.sid < int(other)
+        return self.sid < operator.index(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.sid <= operator.index(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.sid > operator.index(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.sid >= operator.index(other)
 
     def __repr__(self) -> str:
         kind = type(self).__name__

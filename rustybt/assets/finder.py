@@ -35,9 +35,18 @@ def _ts(value: object) -> pd.Timestamp | None:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return None
     ts = pd.Timestamp(value)
-    if ts is pd.NaT:
-        return None
-    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _day(value: object) -> pd.Timestamp | None:
+    """The (naive, midnight) date of an as-of value: a minute counts as its UTC date."""
+    ts = _ts(value)
+    return None if ts is None else ts.normalize()
+
+
+_FUZZY_DELIMITERS = str.maketrans("", "", "._-/ ")
 
 
 class AssetFinder:
@@ -80,6 +89,12 @@ class AssetFinder:
             )
         for spans in self._symbols.values():
             spans.sort(key=lambda s: s[0] or pd.Timestamp.min)
+        self._fuzzy: dict[str, list[tuple[pd.Timestamp | None, pd.Timestamp | None, int]]] = {}
+        for sym, spans in self._symbols.items():
+            key = sym.translate(_FUZZY_DELIMITERS)
+            self._fuzzy[key] = sorted(
+                [*self._fuzzy.get(key, []), *spans], key=lambda s: s[0] or pd.Timestamp.min
+            )
         self.sids: tuple[int, ...] = tuple(sorted(self._by_sid))
 
     @classmethod
@@ -129,14 +144,16 @@ class AssetFinder:
             raise SidsNotFound(missing)
         return out
 
-    def lookup_symbol(self, symbol: str, as_of_date: object = None) -> Asset:
-        """Return the asset that held ``symbol`` on ``as_of_date``.
+    def lookup_symbol(self, symbol: str, as_of_date: object = None, fuzzy: bool = False) -> Asset:
+        """Return the asset that held ``symbol`` on ``as_of_date`` (a date, or a minute).
 
-        Without a date the symbol must be unambiguous (held by one sid over all time); when it
-        was held by several, the most recent holder is returned.
+        Without a date, the most recent holder is returned. Case is ignored; with ``fuzzy``,
+        delimiters are ignored too (``BRK.A`` matches ``BRK_A`` and ``BRKA``), like zipline.
         """
         spans = self._symbols.get(symbol.upper())
-        when = _ts(as_of_date)
+        if not spans and fuzzy:
+            spans = self._fuzzy.get(symbol.upper().translate(_FUZZY_DELIMITERS))
+        when = _day(as_of_date)
         if not spans:
             raise SymbolNotFound(symbol, when)
         if when is None:
@@ -146,12 +163,24 @@ class AssetFinder:
                 return self._by_sid[sid]
         raise SymbolNotFound(symbol, when)
 
-    def lookup_symbols(self, symbols: Iterable[str], as_of_date: object = None) -> list[Asset]:
+    def lookup_symbols(
+        self, symbols: Iterable[str], as_of_date: object = None, fuzzy: bool = False
+    ) -> list[Asset]:
         """``lookup_symbol`` for each symbol."""
-        return [self.lookup_symbol(s, as_of_date) for s in symbols]
+        return [self.lookup_symbol(s, as_of_date, fuzzy) for s in symbols]
+
+    def retrieve_equities(self, sids: Iterable[int | Asset]) -> dict[int, Asset]:
+        """{sid: asset} for ``sids`` (zipline's name); unknown sids raise ``SidsNotFound``."""
+        return {a.sid: a for a in self.retrieve_all(sids)}
+
+    @property
+    def equities_sids(self) -> tuple[int, ...]:
+        """All sids (every bundle asset is an equity)."""
+        return self.sids
 
     def lifetimes(self, session: object) -> list[Asset]:
         """Assets alive on ``session`` (start_date ≤ session ≤ end_date)."""
-        when = _ts(session)
-        assert when is not None
+        when = _day(session)
+        if when is None:
+            raise ValueError("lifetimes() needs a session")
         return [a for a in self.assets if a.is_alive_for_session(when)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,7 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    run_demo(
-        root=args.root, n_assets=args.assets, years=args.years, fast=args.fast, slow=args.slow
-    )
+    run_demo(root=args.root, n_assets=args.assets, years=args.years, fast=args.fast, slow=args.slow)
     return 0
 
 
@@ -64,8 +63,10 @@ def run_demo(
     bundle, fresh = _ensure_bundle(root, n_assets, years)
     verb = "ingested" if fresh else "reused"
     print(f"bundle {bundle.name}: {verb} in {time.perf_counter() - t0:.2f}s")
-    print(f"  version {bundle.version[:16]}…  {bundle.first_session.date()} → "
-          f"{bundle.last_session.date()}  {bundle.manifest.asset_count} assets")
+    print(
+        f"  version {bundle.version[:16]}…  {bundle.first_session.date()} → "
+        f"{bundle.last_session.date()}  {bundle.manifest.asset_count} assets"
+    )
 
     t0 = time.perf_counter()
     portal = ArrowDataPortal(bundle)
@@ -79,19 +80,24 @@ def run_demo(
     clock = time.perf_counter
     for session in sessions:
         t = clock()
-        closes = portal.history(assets, "price", slow + 1, "1d", end_dt=session, return_type="array")
+        closes = portal.history(
+            assets, "price", slow + 1, "1d", end_dt=session, return_type="array"
+        )
         per_call.append(clock() - t)
         window = np.asarray(closes)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: unlisted assets
             ret = window[-1] / window[-2] - 1.0
             pnl += float(np.nansum(position * ret)) / max(len(assets), 1)
             fast_ma = np.nanmean(window[-fast:], axis=0)
             slow_ma = np.nanmean(window[:-1], axis=0)
         position = np.where(fast_ma > slow_ma, 1.0, 0.0)
     median_us = statistics.median(per_call) * 1e6
-    print(f"moving-average crossover over {len(sessions)} sessions × {len(assets)} assets: "
-          f"{len(per_call)} history() calls, median {median_us:.1f} µs/call "
-          f"({len(assets)} assets × {slow + 1} bars, adjusted 'price')")
+    print(
+        f"moving-average crossover over {len(sessions)} sessions × {len(assets)} assets: "
+        f"{len(per_call)} history() calls, median {median_us:.1f} µs/call "
+        f"({len(assets)} assets × {slow + 1} bars, adjusted 'price')"
+    )
     print(f"  cumulative equal-weight strategy return: {pnl:+.2%}")
 
     frame = portal.history(assets[:3], "close", 5, "1d", end_dt=sessions[-1])

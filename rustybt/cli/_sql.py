@@ -8,6 +8,7 @@ rustybt sql BUNDLE                # interactive: statements end with ';'
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import sys
 from pathlib import Path
@@ -87,9 +88,11 @@ def write_result(
     elif fmt == "csv":
         import pyarrow.csv as pcsv
 
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow(table.column_names)
         buf = io.BytesIO()
-        pcsv.write_csv(table, buf)
-        text = buf.getvalue().decode()
+        pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=False))
+        text = header.getvalue() + buf.getvalue().decode()
     else:
         import polars as pl
 
@@ -122,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _history_file() -> Path:
+def _history_file() -> Path:  # pragma: no cover - only with a terminal
     from rustybt.data.bundles import bundle_root
 
     return bundle_root() / "sql_history"
@@ -211,10 +214,7 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
             except SQLError as exc:
                 out.write(f"error: {exc}\n")
                 continue
-            if result.columns:
-                write_result(result.arrow(), "table", None, out, max_rows=100)
-            else:
-                out.write("ok\n")
+            write_result(result.arrow(), "table", None, out, max_rows=100)
             out.flush()
     finally:
         if readline is not None:  # pragma: no cover

@@ -20,8 +20,10 @@ __all__ = ["BundleAdjustmentReader", "Dividend", "StockDividend"]
 try:  # the same record types zipline's reader returns, when zipline is installed
     from zipline.data.adjustments import Dividend, StockDividend
 except ImportError:  # pragma: no cover - zipline is part of the dev extra
-    Dividend = namedtuple("Dividend", ["asset", "amount", "pay_date"])
-    StockDividend = namedtuple("StockDividend", ["asset", "payment_asset", "ratio", "pay_date"])
+    Dividend = namedtuple("Dividend", ["asset", "amount", "pay_date"])  # type: ignore[no-redef]
+    StockDividend = namedtuple(  # type: ignore[no-redef]
+        "StockDividend", ["asset", "payment_asset", "ratio", "pay_date"]
+    )
 
 
 def _utc(value: Any) -> pd.Timestamp:

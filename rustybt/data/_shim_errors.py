@@ -1,8 +1,9 @@
 """Map ArrowDataPortal's errors to zipline's classes for the DataPortal shim.
 
 When zipline-reloaded is importable, ``HistoryWindowStartsBeforeData`` and ``NoDataOnDate``
-leave the shim as zipline's own classes (built with zipline's keyword arguments and message),
-chained to the rustybt error; without zipline the rustybt errors pass through unchanged.
+leave the shim as zipline's own classes (built with zipline's keyword arguments and message;
+``NoDataOnDate`` also a ``KeyError`` like rustybt's), chained to the rustybt error; without
+zipline the rustybt errors pass through unchanged.
 Errors that are ``ValueError``/``KeyError`` subclasses in rustybt (invalid field, bar count,
 frequency) already match what zipline raises.
 """
@@ -25,18 +26,27 @@ try:
 except ImportError:  # pragma: no cover - zipline is part of the dev extra
     _ZHistoryWindow = None
     _ZNoDataOnDate = None
+    _NoDataOnDate: Any = None
+else:
+
+    class _NoDataOnDate(_ZNoDataOnDate, KeyError):  # type: ignore[misc,no-redef]
+        """zipline's NoDataOnDate that is also a KeyError (zipline itself raises a KeyError
+        from its calendar lookups for dates past the data, rustybt a NoDataOnDate)."""
+
+        def __str__(self) -> str:
+            return str(self.args[0]) if self.args else ""
 
 
 def to_zipline_error(exc: BaseException) -> BaseException | None:
     """zipline's equivalent of a rustybt portal error, or None when there is none."""
     if isinstance(exc, HistoryWindowStartsBeforeData) and _ZHistoryWindow is not None:
-        return _ZHistoryWindow(  # type: ignore[no-any-return]
+        return _ZHistoryWindow(
             first_trading_day=exc.first_trading_day,
             bar_count=exc.bar_count,
             suggested_start_day=exc.suggested_start_day,
         )
-    if isinstance(exc, NoDataOnDate) and _ZNoDataOnDate is not None:
-        return _ZNoDataOnDate(str(exc))  # type: ignore[no-any-return]
+    if isinstance(exc, NoDataOnDate) and _NoDataOnDate is not None:
+        return _NoDataOnDate(str(exc))
     return None
 
 

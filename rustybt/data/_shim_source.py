@@ -57,7 +57,7 @@ def _arrow_bundle(readers: Iterable[Any]) -> Bundle | None:
     versions = {r.bundle.version for r in present}
     if len(versions) != 1:
         return None
-    return present[0].bundle  # type: ignore[no-any-return]
+    return present[0].bundle
 
 
 # ---------------------------------------------------------------------------- content key
@@ -109,7 +109,7 @@ def _hash_reader_data(h: Any, reader: Any, sids: list[int]) -> None:
     have = []
     for sid in sids:
         try:
-            reader.load_raw_arrays(["close"], end, end, [sid])
+            reader.load_raw_arrays(["close"], start, start, [sid])
         except Exception:
             continue
         have.append(sid)

@@ -9,6 +9,7 @@ csvdir numbering (by sorted symbol) gives the same sids.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,9 @@ def compat_bundle_frames(
     n_assets: int,
     *,
     seed: int = 0,
-    minute_calendar: object | None = None,
+    minute_calendar: Any = None,
     halts: bool = True,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Assets, daily (and optionally minute) bars and adjustments for ``write_compat_bundle``.
 
     Asset 0 lives the whole range; asset 1 lists late (a third in); asset 2 delists early (two
@@ -123,11 +124,11 @@ def compat_bundle_frames(
     }
 
 
-def _minute_bars(rng: np.random.Generator, daily: pd.DataFrame, calendar: object) -> pd.DataFrame:
+def _minute_bars(rng: np.random.Generator, daily: pd.DataFrame, calendar: Any) -> pd.DataFrame:
     """Minute bars for each traded session of ``daily`` (with a few missing minutes)."""
     frames = []
     for row in daily.itertuples(index=False):
-        minutes = calendar.session_minutes(row.date)  # type: ignore[attr-defined]
+        minutes = calendar.session_minutes(row.date)
         keep = rng.uniform(size=len(minutes)) > 0.05
         minutes = minutes[keep]
         bars = _bars(rng, len(minutes), float(row.close))
@@ -184,20 +185,20 @@ def write_compat_bundle(
         start_session=days[0],
         end_session=days[-1],
     ) as writer:
-        writer.write_assets(frames["assets"])  # type: ignore[arg-type]
-        for sid, bars in frames["daily"].items():  # type: ignore[attr-defined]
+        writer.write_assets(frames["assets"])
+        for sid, bars in frames["daily"].items():
             if daily:
                 writer.write_daily_bars(sid, bars)
-        for sid, bars in frames["minute"].items():  # type: ignore[attr-defined]
+        for sid, bars in frames["minute"].items():
             writer.write_minute_bars(sid, bars)
-        mergers: pd.DataFrame = frames["mergers"]  # type: ignore[assignment]
-        stock_dividends: pd.DataFrame = frames["stock_dividends"]  # type: ignore[assignment]
+        mergers: pd.DataFrame = frames["mergers"]
+        stock_dividends: pd.DataFrame = frames["stock_dividends"]
         if csv_compatible:
             mergers, stock_dividends = mergers.iloc[:0], stock_dividends.iloc[:0]
         writer.write_adjustments(
-            splits=frames["splits"],  # type: ignore[arg-type]
+            splits=frames["splits"],
             mergers=mergers,
-            dividends=frames["dividends"],  # type: ignore[arg-type]
+            dividends=frames["dividends"],
             stock_dividends=stock_dividends,
         )
     return Bundle(writer.version_dir, name=name)

@@ -361,7 +361,7 @@ def ingest_zipline_csvdir(
         end_session = found.max() if end_session is None else end_session
     # csvdir writes the asset table once per frequency into one db and fails on the second, so
     # each frequency is its own zipline bundle; the daily one's adjustments are used.
-    loaded = {}
+    loaded: dict[str, Any] = {}
     environ = {**os.environ, "ZIPLINE_ROOT": str(zipline_root)}
     for frequency in frequencies:
         sub = f"{name}-{frequency}"
@@ -377,7 +377,7 @@ def ingest_zipline_csvdir(
             loaded[frequency] = zb.load(sub, environ=environ)
         finally:
             zb.unregister(sub)
-    data = loaded.get("daily", loaded.get("minute"))
+    data = loaded["daily"] if "daily" in loaded else loaded["minute"]
     daily = loaded["daily"].equity_daily_bar_reader if "daily" in loaded else None
     minute = loaded["minute"].equity_minute_bar_reader if "minute" in loaded else None
     portal = _zipline_portal(data.asset_finder, calendar, daily, minute, data.adjustment_reader)

@@ -86,13 +86,16 @@ def _run_and_kill(tmp_path: Path, root: Path, point: str) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     marker = tmp_path / f"marker-{point}"
-    proc = subprocess.Popen([sys.executable, str(script), point, str(root), str(marker)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), point, str(root), str(marker)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
-        while not marker.exists():
+        while not (marker.exists() and marker.read_text()):  # written, not just created
             if proc.poll() is not None:
-                out, err = proc.communicate()
+                _, err = proc.communicate()
                 pytest.fail(f"child exited early ({proc.returncode}): {err.decode()[-2000:]}")
             if time.monotonic() > deadline:
                 pytest.fail("child never reached the kill point")
@@ -148,15 +151,20 @@ def test_kill_between_rename_and_pointer_switch(tmp_path, root, old):
         assert (path / MANIFEST_FILE).exists()
         Bundle(path).verify()
     (info,) = [b for b in bundles(root) if b.name == "kill"]
-    assert [v.current for v in info.versions] == [v.directory == old.path.name
-                                                   for v in info.versions]
+    assert [v.current for v in info.versions] == [
+        v.directory == old.path.name for v in info.versions
+    ]
 
 
 def test_child_without_kill_publishes(tmp_path, root, old):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     marker = tmp_path / "done"
-    subprocess.run([sys.executable, str(script), "none", str(root), str(marker)], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(script), "none", str(root), str(marker)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert marker.read_text() == "finished"
     assert load("kill", root=root).version != old.version

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rustybt.calendars import get_calendar
 from rustybt.data.bundles import BundleWriter, ingest, register, unregister
 from rustybt.data.bundles.sources import dataframe_ingest, synthetic_ingest
-from rustybt.calendars import get_calendar
 
 SESSIONS = get_calendar("XNYS", start="2024-01-02", end="2024-02-15").sessions_in_range(
     "2024-01-02", "2024-02-15"
@@ -26,10 +26,19 @@ def _base() -> dict[str, pd.DataFrame]:
     rows = []
     for sym in ("AAA", "BBB"):
         close = np.round(50 + np.cumsum(rng.normal(0, 1, len(SESSIONS))), 2)
-        rows.append(pd.DataFrame({
-            "symbol": sym, "date": SESSIONS, "open": close, "high": close + 1.0,
-            "low": close - 1.0, "close": close, "volume": rng.integers(1, 10**6, len(SESSIONS)),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "symbol": sym,
+                    "date": SESSIONS,
+                    "open": close,
+                    "high": close + 1.0,
+                    "low": close - 1.0,
+                    "close": close,
+                    "volume": rng.integers(1, 10**6, len(SESSIONS)),
+                }
+            )
+        )
     daily = pd.concat(rows, ignore_index=True)
     splits = pd.DataFrame({"symbol": ["AAA"], "effective_date": [SESSIONS[5]], "ratio": [0.5]})
     dividends = pd.DataFrame({"symbol": ["BBB"], "ex_date": [SESSIONS[7]], "amount": [0.25]})
@@ -60,15 +69,19 @@ def test_synthetic_reingest_is_stable(make_bundle):
 
 
 _CHANGES = st.one_of(
-    st.tuples(st.just("daily"), st.integers(0, 2 * len(SESSIONS) - 1),
-              st.sampled_from(["open", "high", "low", "close", "volume"])),
+    st.tuples(
+        st.just("daily"),
+        st.integers(0, 2 * len(SESSIONS) - 1),
+        st.sampled_from(["open", "high", "low", "close", "volume"]),
+    ),
     st.tuples(st.just("splits"), st.just(0), st.just("ratio")),
     st.tuples(st.just("dividends"), st.just(0), st.just("amount")),
 )
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(change=_CHANGES, bump=st.sampled_from([-1, 1]))
 def test_any_changed_value_changes_the_version(root, change, bump):
     _check_change_changes_version(root, change, bump)
@@ -95,8 +108,19 @@ def test_calendar_and_session_range_are_part_of_the_version(tmp_path):
     def write(**kw):
         with BundleWriter(tmp_path / "b", name="b", **kw) as w:
             w.write_assets(pd.DataFrame({"sid": [0], "symbol": ["A"]}))
-            w.write_daily_bars(0, pd.DataFrame({"date": SESSIONS[:3], "open": 1.0, "high": 1.0,
-                                                 "low": 1.0, "close": 1.0, "volume": 1}))
+            w.write_daily_bars(
+                0,
+                pd.DataFrame(
+                    {
+                        "date": SESSIONS[:3],
+                        "open": 1.0,
+                        "high": 1.0,
+                        "low": 1.0,
+                        "close": 1.0,
+                        "volume": 1,
+                    }
+                ),
+            )
         assert w.manifest is not None
         return w.manifest.version
 
@@ -118,17 +142,29 @@ def _bars(draw):
         c = np.array(draw(st.lists(floats, min_size=n, max_size=n)))
         up = np.array(draw(st.lists(st.floats(0, 10), min_size=n, max_size=n)))
         down = np.array(draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)))
-        vol = draw(st.lists(st.integers(0, 2**53), min_size=n, max_size=n))
+        vol = draw(st.lists(st.integers(0, 2**63 - 1), min_size=n, max_size=n))
         hi = np.maximum(o, c) + up
         lo = np.minimum(o, c) * (1 - down * 0.99)
-        frames.append(pd.DataFrame({"symbol": f"S{k}", "date": dates, "open": o, "high": hi,
-                                    "low": lo, "close": c, "volume": np.array(vol, np.int64)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "symbol": f"S{k}",
+                    "date": dates,
+                    "open": o,
+                    "high": hi,
+                    "low": lo,
+                    "close": c,
+                    "volume": np.array(vol, np.int64),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 @pytest.mark.filterwarnings("ignore::rustybt.data.bundles.errors.IngestWarning")
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(daily=_bars())
 def test_round_trip_of_arbitrary_valid_bars_is_exact(root, daily):
     name = f"rt{next(_names)}"
@@ -145,8 +181,9 @@ def test_round_trip_of_arbitrary_valid_bars_is_exact(root, daily):
 
 
 @pytest.mark.slow
-@settings(max_examples=1000, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(change=_CHANGES, bump=st.sampled_from([-1, 1]))
 def test_any_changed_value_changes_the_version_long(root, change, bump):
     _check_change_changes_version(root, change, bump)

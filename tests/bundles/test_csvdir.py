@@ -12,6 +12,8 @@ import pytest
 from rustybt.data.bundles import IngestError
 from rustybt.data.bundles.sources import csvdir_ingest, csvdir_symbols, synthetic_frames
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*halts:rustybt.data.bundles.errors.IngestWarning")
+
 
 @pytest.fixture(scope="module")
 def frames():

@@ -9,6 +9,8 @@ import pytest
 from rustybt.data.bundles import IngestError
 from rustybt.data.bundles.sources import dataframe_ingest, synthetic_frames
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*halts:rustybt.data.bundles.errors.IngestWarning")
+
 
 @pytest.fixture(scope="module")
 def frames():
@@ -19,8 +21,10 @@ def _long(frames, freq: str, key: str):
     source = frames.daily if freq == "daily" else frames.minute
     sym = frames.assets.set_index("sid")["symbol"]
     parts = [f.assign(**{key: sym[s] if key == "symbol" else s}) for s, f in source.items()]
-    return pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=0).sort_values(
-        ["dt" if freq == "minute" else "date"], kind="stable"
+    return (
+        pd.concat(parts, ignore_index=True)
+        .sample(frac=1.0, random_state=0)
+        .sort_values(["dt" if freq == "minute" else "date"], kind="stable")
     )  # assets interleaved, each in time order
 
 
@@ -34,11 +38,13 @@ def test_symbol_keyed_frames_round_trip(frames, make_bundle, kind):
         daily, minute, divs, splits = (pl.from_pandas(x) for x in (daily, minute, divs, splits))
     bundle = make_bundle(dataframe_ingest(daily, minute, dividends=divs, splits=splits))
     for sid, f in frames.daily.items():  # symbols sorted → same sids as the generator
-        pd.testing.assert_frame_equal(bundle.read_daily(sid), f.reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            bundle.read_daily(sid), f.reset_index(drop=True), check_dtype=False
+        )
     for sid, f in frames.minute.items():
-        pd.testing.assert_frame_equal(bundle.read_minute(sid), f.reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            bundle.read_minute(sid), f.reset_index(drop=True), check_dtype=False
+        )
     pd.testing.assert_frame_equal(bundle.read_splits(), frames.splits, check_dtype=False)
     got = bundle.read_dividends().drop(columns="ratio")
     pd.testing.assert_frame_equal(got, frames.dividends, check_dtype=False)
@@ -56,15 +62,25 @@ def test_sid_keyed_frames_with_an_asset_table(frames, make_bundle):
 
 
 def test_sid_keyed_frames_without_assets_get_numeric_symbols(make_bundle):
-    daily = pd.DataFrame({"sid": [42, 42], "date": ["2024-01-02", "2024-01-03"], "open": 1.0,
-                          "high": 2.0, "low": 0.5, "close": 1.5, "volume": 10})
+    daily = pd.DataFrame(
+        {
+            "sid": [42, 42],
+            "date": ["2024-01-02", "2024-01-03"],
+            "open": 1.0,
+            "high": 2.0,
+            "low": 0.5,
+            "close": 1.5,
+            "volume": 10,
+        }
+    )
     bundle = make_bundle(dataframe_ingest(daily))
     assert bundle.read_assets()[["sid", "symbol"]].values.tolist() == [[42, "42"]]
 
 
 def test_key_errors(make_bundle):
-    bars = pd.DataFrame({"date": ["2024-01-02"], "open": 1.0, "high": 1.0, "low": 1.0,
-                         "close": 1.0, "volume": 1})
+    bars = pd.DataFrame(
+        {"date": ["2024-01-02"], "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1}
+    )
     with pytest.raises(IngestError, match="needs 'symbol' or 'sid'"):
         make_bundle(dataframe_ingest(bars))
     a = bars.assign(symbol="A")
@@ -78,8 +94,17 @@ def test_key_errors(make_bundle):
 
 
 def test_pandas_index_columns_are_used(make_bundle):
-    bars = pd.DataFrame({"symbol": ["A", "A"], "date": pd.to_datetime(["2024-01-02", "2024-01-03"]),
-                         "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1})
+    bars = pd.DataFrame(
+        {
+            "symbol": ["A", "A"],
+            "date": pd.to_datetime(["2024-01-02", "2024-01-03"]),
+            "open": 1.0,
+            "high": 1.0,
+            "low": 1.0,
+            "close": 1.0,
+            "volume": 1,
+        }
+    )
     bundle = make_bundle(dataframe_ingest(bars.set_index(["symbol", "date"])))
     assert len(bundle.read_daily(0)) == 2
     assert "daily=2 rows" in bundle.manifest.source["ingest_fn"]

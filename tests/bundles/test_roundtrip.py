@@ -27,8 +27,9 @@ def test_bars_read_back_exactly(bundle, expected):
     assert bundle.sids_with_bars("daily") == sorted(expected.daily)
     assert bundle.sids_with_bars("minute") == sorted(expected.minute)
     for sid, frame in expected.daily.items():
-        pd.testing.assert_frame_equal(bundle.read_daily(sid), frame.reset_index(drop=True),
-                                      check_dtype=True)
+        pd.testing.assert_frame_equal(
+            bundle.read_daily(sid), frame.reset_index(drop=True), check_dtype=True
+        )
     for sid, frame in expected.minute.items():
         got = bundle.read_minute(sid)
         pd.testing.assert_frame_equal(got, frame.reset_index(drop=True))
@@ -41,8 +42,7 @@ def test_tables_read_back_exactly(bundle, expected):
     pd.testing.assert_frame_equal(hist, expected.symbol_history, check_dtype=False)
     pd.testing.assert_frame_equal(bundle.read_splits(), expected.splits, check_dtype=False)
     got = bundle.read_dividends()
-    pd.testing.assert_frame_equal(got.drop(columns="ratio"), expected.dividends,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(got.drop(columns="ratio"), expected.dividends, check_dtype=False)
     assert bundle.read_mergers().empty and bundle.read_stock_dividends().empty
 
 
@@ -103,7 +103,13 @@ def test_daily_schema_types(bundle):
 
     schema = pq.read_schema(bundle.path / "daily" / "0.parquet")
     assert [str(t) for t in schema.types] == [
-        "int64", "date32[day]", "double", "double", "double", "double", "int64"
+        "int64",
+        "date32[day]",
+        "double",
+        "double",
+        "double",
+        "double",
+        "int64",
     ]
     schema = pq.read_schema(bundle.path / "minute" / "0.parquet")
     assert str(schema.field("dt").type) == "timestamp[ns, tz=UTC]"

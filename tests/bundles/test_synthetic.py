@@ -28,7 +28,9 @@ def test_same_arguments_give_identical_frames(data):
 
 def test_other_seed_changes_prices_and_asset_does_not_depend_on_count(data):
     other = synthetic_frames(8, 1.0, seed=4)
-    assert not np.array_equal(other.daily[0]["close"], synthetic_frames(8, 1.0, seed=3).daily[0]["close"])
+    assert not np.array_equal(
+        other.daily[0]["close"], synthetic_frames(8, 1.0, seed=3).daily[0]["close"]
+    )
     fewer = synthetic_frames(2, 1.0, seed=4)
     pd.testing.assert_frame_equal(fewer.daily[1], other.daily[1])
 
@@ -89,7 +91,11 @@ def test_minutes_follow_the_calendar_with_early_closes(data):
     minutes = data.minute[0]["dt"]
     assert minutes.dt.tz is not None
     assert pd.DatetimeIndex(minutes).isin(cal.minutes).all()
-    per_session = pd.Series(1, index=cal.minutes_to_sessions(pd.DatetimeIndex(minutes))).groupby(level=0).size()
+    per_session = (
+        pd.Series(1, index=cal.minutes_to_sessions(pd.DatetimeIndex(minutes)))
+        .groupby(level=0)
+        .size()
+    )
     early = pd.Timestamp("2024-11-29")  # the day after Thanksgiving closes at 13:00
     assert per_session[early] == 210
     assert per_session[pd.Timestamp("2024-11-27")] == 390
@@ -100,14 +106,16 @@ def test_daily_bars_of_minute_assets_aggregate_their_minutes(data):
     m = data.minute[4].copy()
     m["session"] = cal.minutes_to_sessions(pd.DatetimeIndex(m["dt"]))
     g = m.groupby("session")
-    oracle = pd.DataFrame({
-        "date": g.size().index,
-        "open": g["open"].first().to_numpy(),
-        "high": g["high"].max().to_numpy(),
-        "low": g["low"].min().to_numpy(),
-        "close": g["close"].last().to_numpy(),
-        "volume": g["volume"].sum().to_numpy(),
-    })
+    oracle = pd.DataFrame(
+        {
+            "date": g.size().index,
+            "open": g["open"].first().to_numpy(),
+            "high": g["high"].max().to_numpy(),
+            "low": g["low"].min().to_numpy(),
+            "close": g["close"].last().to_numpy(),
+            "volume": g["volume"].sum().to_numpy(),
+        }
+    )
     got = data.daily[4].reset_index(drop=True)
     pd.testing.assert_frame_equal(got, oracle, check_names=False, check_freq=False)
 

@@ -161,8 +161,9 @@ def test_fractional_volume(tmp_path, root):
 
 
 def test_missing_required_column(tmp_path, root):
-    err = _reject(tmp_path, root, [line.rsplit(",", 1)[0] for line in GOOD],
-                  header="date,open,high,low,close")
+    err = _reject(
+        tmp_path, root, [line.rsplit(",", 1)[0] for line in GOOD], header="date,open,high,low,close"
+    )
     assert "missing required column(s) ['volume']" in str(err)
 
 
@@ -197,8 +198,9 @@ def _reject_frames(root: Path, **frames) -> IngestError:
 
 
 def test_unknown_symbol_in_adjustments(root):
-    divs = pd.DataFrame({"symbol": ["AAA", "QQQ"], "ex_date": ["2024-01-03"] * 2,
-                         "amount": [0.1, 0.1]})
+    divs = pd.DataFrame(
+        {"symbol": ["AAA", "QQQ"], "ex_date": ["2024-01-03"] * 2, "amount": [0.1, 0.1]}
+    )
     err = _reject_frames(root, dividends=divs)
     assert "unknown symbol" in str(err) and "dividends frame" in str(err)
     _where(err, 2, "symbol", "'QQQ'")
@@ -213,8 +215,9 @@ def test_unknown_sid_in_adjustments(root):
 
 @pytest.mark.parametrize("ratio", [0.0, -2.0])
 def test_split_ratio_not_positive(root, ratio):
-    splits = pd.DataFrame({"symbol": ["AAA", "BBB"], "effective_date": ["2024-01-03"] * 2,
-                           "ratio": [0.5, ratio]})
+    splits = pd.DataFrame(
+        {"symbol": ["AAA", "BBB"], "effective_date": ["2024-01-03"] * 2, "ratio": [0.5, ratio]}
+    )
     err = _reject_frames(root, splits=splits)
     assert "ratio must be a finite number > 0" in str(err)
     _where(err, 2, "ratio", repr(ratio))
@@ -259,7 +262,9 @@ def test_missing_sessions_become_halts_with_a_warning(tmp_path, root):
     assert "halts" in bundle.manifest.source["warnings"][0]
 
 
-@pytest.mark.filterwarnings("ignore:.*halts \\(read as NaN:rustybt.data.bundles.errors.IngestWarning")
+@pytest.mark.filterwarnings(
+    "ignore:.*halts \\(read as NaN:rustybt.data.bundles.errors.IngestWarning"
+)
 def test_rows_without_a_trade_are_dropped_as_halts(tmp_path, root):
     d = _csvdir(tmp_path, [GOOD[0], "2024-01-03,,,,,0", "2024-01-04,0,0,0,0,0", GOOD[3]])
     with pytest.warns(IngestWarning, match="2 row"):
@@ -293,7 +298,8 @@ def test_failed_ingest_leaves_the_previous_version_current(tmp_path, root):
 
 
 def test_bars_outside_the_listing_are_rejected(root):
-    assets = pd.DataFrame({"sid": [0, 1], "symbol": ["AAA", "BBB"],
-                           "end_date": ["2024-01-03", None]})
+    assets = pd.DataFrame(
+        {"sid": [0, 1], "symbol": ["AAA", "BBB"], "end_date": ["2024-01-03", None]}
+    )
     with pytest.raises(IngestError, match=re.escape("outside the listing of sid 0")):
         _ingest(dataframe_ingest(_daily(), assets=assets), root)

@@ -150,6 +150,9 @@ def test_dataframe_shapes(world: tuple) -> None:
     one = p.history(2, ["close", "volume"], 3, end_dt=s[5], return_type="array")
     assert one.shape == (2, 3)
     np.testing.assert_array_equal(one[0], [13, 14, 15])
+    empty = p.history([], "price", 3, end_dt=s[5])
+    assert empty.shape == (3, 0) and empty.index.equals(s[3:6])
+    assert p.history([], "close", 3, end_dt=s[5], return_type="array").shape == (3, 0)
     window = p.get_history_window([2], s[5], 3, "1d", "close", "daily")
     assert isinstance(window, pd.DataFrame) and list(window.columns) == [2]
 

@@ -79,10 +79,13 @@ def _check_daily(spec: Any, portal: ArrowDataPortal, oracle: Oracle, queries: li
             arr = portal.history(sids, field, bar_count, end_dt=end, return_type="array")
             assert arr.shape == (bar_count, n_assets)
             frame = portal.history(sids, field, bar_count, end_dt=end)
+            generic = portal.get_history_window(sids, end, bar_count, "1d", field, "daily")
             for j, s in enumerate(sids):
                 same(arr[:, j], expected[s])
                 same(frame[s], expected[s])
+                same(generic[s], expected[s])
             assert frame.index.equals(expected[sids[0]].index)
+            assert generic.index.equals(frame.index)
         else:
             arr = portal.history(sid, field, bar_count, end_dt=end, return_type="array")
             assert arr.shape == (bar_count,)

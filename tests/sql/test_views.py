@@ -30,9 +30,8 @@ FIELDS = ["open", "high", "low", "close", "volume"]
 
 
 # ---------------------------------------------------------------------------- properties
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=bundle_specs())
-def test_raw_and_adjusted_views_match_the_oracle(spec: dict[str, Any]) -> None:
+def check_views(spec: dict[str, Any]) -> None:
+    """Ingest ``spec`` and compare both bar views with the oracle."""
     with tempfile.TemporaryDirectory() as tmp:
         bundle = write_spec(Path(tmp), spec)
         with BundleSQL(bundle) as s:
@@ -42,11 +41,17 @@ def test_raw_and_adjusted_views_match_the_oracle(spec: dict[str, Any]) -> None:
         assert_frames_close(adj, oracle_bars(spec, adjusted=True))
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=bundle_specs())
+def test_raw_and_adjusted_views_match_the_oracle(spec: dict[str, Any]) -> None:
+    check_views(spec)
+
+
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=bundle_specs())
 def test_views_match_the_oracle_long(spec: dict[str, Any]) -> None:
-    test_raw_and_adjusted_views_match_the_oracle.hypothesis.inner_test(spec)  # type: ignore[attr-defined]
+    check_views(spec)
 
 
 # ---------------------------------------------------------------------------- fixed bundle
@@ -133,7 +138,19 @@ def test_bundle_sql_is_cached_per_version(small_bundle: Bundle) -> None:
 
 def test_empty_bundle_without_bars(tmp_path: Path) -> None:
     bundle = write_bundle(tmp_path, {1: bars_frame(SESSIONS[:2], np.ones(2), np.ones(2))})
-    with BundleSQL(bundle) as s:
+    with BundleSQL(bundle, threads=1) as s:
         assert s.query("SELECT count(*) FROM minute_bars").fetchall() == [(0,)]
+        s.query("CREATE TEMP VIEW mine AS SELECT 1 AS x")
+        assert s.query("SELECT x FROM mine").fetchall() == [(1,)]
         assert len(s.query("SELECT * FROM daily_bars_adjusted")) == 2
         assert "BundleSQL" in repr(s)
+
+
+def test_portal_and_bundle_delegate_to_sql(small_bundle: Bundle) -> None:
+    from rustybt.data.arrow_portal import ArrowDataPortal
+
+    q = "SELECT sid, count(*) AS n FROM daily_bars GROUP BY sid ORDER BY sid"
+    want = [(1, 30), (2, 28)]
+    assert ArrowDataPortal(small_bundle).sql(q).fetchall() == want
+    assert small_bundle.sql(q).fetchall() == want
+    assert sql(small_bundle, q).fetchall() == want

@@ -72,9 +72,8 @@ def oracle_rolling(spec: dict[str, Any], n: int, field: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=bundle_specs(), n=st.integers(1, 6), field=st.sampled_from(["close", "volume", "low"]))
-def test_rolling_matches_the_history_oracle(spec: dict[str, Any], n: int, field: str) -> None:
+def check_rolling(spec: dict[str, Any], n: int, field: str) -> None:
+    """rolling() of an ingested spec equals the history() oracle."""
     with tempfile.TemporaryDirectory() as tmp:
         bundle = write_spec(Path(tmp), spec)
         with BundleSQL(bundle) as s:
@@ -86,6 +85,22 @@ def test_rolling_matches_the_history_oracle(spec: dict[str, Any], n: int, field:
     for col in ("rolling_mean", "rolling_std", "rolling_min", "rolling_max", "rolling_sum"):
         np.testing.assert_allclose(got[col].to_numpy(float), want[col], rtol=1e-9, err_msg=col)
     np.testing.assert_allclose(got["returns"].to_numpy(float), want["returns"], rtol=1e-9)
+
+
+FIELD = st.sampled_from(["close", "volume", "low"])
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=bundle_specs(), n=st.integers(1, 6), field=FIELD)
+def test_rolling_matches_the_history_oracle(spec: dict[str, Any], n: int, field: str) -> None:
+    check_rolling(spec, n, field)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=bundle_specs(), n=st.integers(1, 30), field=FIELD)
+def test_rolling_matches_the_history_oracle_long(spec: dict[str, Any], n: int, field: str) -> None:
+    check_rolling(spec, n, field)
 
 
 def compare_with_portal(bundle: Bundle, n: int) -> int:

@@ -38,6 +38,11 @@ def last_index(row: np.ndarray, upto: int, volume: bool) -> int:
     return -1
 
 
+def zipline_quantize(values: Any) -> Any:
+    """zipline's bcolz round trip of a price: ``round(price * 1000) * 0.001``."""
+    return np.round(np.multiply(values, 1000.0)) * 0.001
+
+
 def _ffill(out: np.ndarray) -> np.ndarray:
     """Forward-fill NaNs down each column (vectorised)."""
     valid = ~np.isnan(out)
@@ -79,26 +84,41 @@ class HistoryEngine:
         self,
         out: np.ndarray,
         drows: Sequence[int],
-        row_sessions: np.ndarray,
+        row_sessions: np.ndarray | slice,
         perspective: int,
         volume: bool,
     ) -> None:
-        """Apply adjustments seen from session ``perspective`` to ``out`` in place."""
-        s0 = int(row_sessions[0])
+        """Apply adjustments seen from session ``perspective`` to ``out`` in place.
+
+        ``row_sessions`` gives each row's session: a slice for daily windows, an index array
+        for minute windows.
+        """
+        if isinstance(row_sessions, slice):
+            s0 = int(row_sessions.start)
+        else:
+            s0 = int(row_sessions[0])
+        rows = list(drows)
         count = self.d["volume_adj_count" if volume else "price_adj_count"]
-        need = [j for j, r in enumerate(drows) if count[r, s0] != count[r, perspective]]
-        if not need:
+        need = np.flatnonzero(count[rows, s0] != count[rows, perspective])
+        if len(need) == 0:
             return
         if self.exact:
+            sessions = (np.arange(row_sessions.start, row_sessions.stop)
+                        if isinstance(row_sessions, slice) else row_sessions)
             events = self._events().by_sid
-            for j in need:
-                sid = int(self.daily.sids[drows[j]])
-                apply_exact(out[:, j], row_sessions, perspective, events.get(sid), volume)
+            for j in need.tolist():
+                sid = int(self.daily.sids[rows[j]])
+                apply_exact(out[:, j], sessions, perspective, events.get(sid), volume)
             return
         fac = self.d["volume_factor" if volume else "price_factor"]
-        rows = [drows[j] for j in need]
-        mult = fac[rows][:, row_sessions] / fac[rows, perspective][:, None]
-        out[:, need] *= mult.T
+        sub = [rows[j] for j in need.tolist()]
+        window = fac[sub, row_sessions] if isinstance(row_sessions, slice) else \
+            fac[sub][:, row_sessions]
+        mult = window / fac[sub, perspective][:, None]
+        if len(need) == len(rows):
+            out *= mult.T
+        else:
+            out[:, need] *= mult.T
 
     def _seed_ratio(self, drow: int, from_session: int, to_session: int, volume: bool) -> float:
         if self.exact:
@@ -137,8 +157,10 @@ class HistoryEngine:
         p = e if perspective is None else perspective
         base = "close" if field == "price" else field
         out = self.d[base][list(drows), s : e + 1].T.copy()
+        if self.exact and base != "volume":
+            out = zipline_quantize(out)
         if e >= s:
-            self._adjust(out, drows, np.arange(s, e + 1), p, base == "volume")
+            self._adjust(out, drows, slice(s, e + 1), p, base == "volume")
             if self.exact:
                 out = out.round(3)
         return out
@@ -155,9 +177,13 @@ class HistoryEngine:
             lt = last_index(volume[r], s, volume=True)
             if lt < 0:
                 return np.nan
-            return float(close[r, lt]) * self._seed_ratio(r, lt, e, False)
+            return self._price(close[r, lt]) * self._seed_ratio(r, lt, e, False)
 
         return self._finish_price(out, drows, np.arange(s, e + 1), e, seed)
+
+    def _price(self, value: Any) -> float:
+        """A raw price as zipline reads it back in exact mode (bcolz round trip)."""
+        return float(zipline_quantize(value)) if self.exact else float(value)
 
     # ------------------------------------------------------------------ minute data
     def minute_store(self) -> MappedStore | None:
@@ -175,6 +201,8 @@ class HistoryEngine:
             r = store.row_of.get(int(sid))
             if r is not None:
                 out[:, j] = mat[r, a : b + 1]
+        if self.exact and base != "volume":
+            out = zipline_quantize(out)
         return out
 
     def minute_history(
@@ -202,7 +230,7 @@ class HistoryEngine:
             lt = last_index(store.matrix("volume")[mr], a, volume=True)  # type: ignore[union-attr]
             if lt < 0:
                 return np.nan
-            value = float(store.matrix("close")[mr, lt])  # type: ignore[union-attr]
+            value = self._price(store.matrix("close")[mr, lt])  # type: ignore[union-attr]
             if self.exact:
                 sid = int(self.daily.sids[r])
                 ev = self._events().by_sid.get(sid)
@@ -262,7 +290,7 @@ class HistoryEngine:
             lt = last_index(volume[r], s - 1, volume=True) if s > 0 else -1
             if lt < 0:
                 return np.nan
-            return float(close[r, lt]) * self._seed_ratio(r, lt, e, False)
+            return self._price(close[r, lt]) * self._seed_ratio(r, lt, e, False)
 
         return self._finish_price(out, drows, np.arange(s, e + 1), e, seed)
 

@@ -56,13 +56,14 @@ class SpotReader:
             return 0 if field == "volume" else np.nan
         if field == "volume":
             return int(self.d["volume"][r, e])
+        price = self.engine._price
         if field != "price":
-            return float(self.d[field][r, e])
+            return price(self.d[field][r, e])
         close = self.d["close"][r]
         found = last_index(close, e, volume=False)
         if found < 0:
             return np.nan
-        value = float(close[found])
+        value = price(close[found])
         if found == e:
             return value
         ev = self._events().by_sid.get(self._sid(r))
@@ -93,16 +94,17 @@ class SpotReader:
         store, mr = found
         if field == "volume":
             return int(store.matrix("volume")[mr, m])
+        price = self.engine._price
         if field != "price":
-            return float(store.matrix(field)[mr, m])
+            return price(store.matrix(field)[mr, m])
         close = store.matrix("close")[mr]
-        value = float(close[m])
+        value = price(close[m])
         if value == value:
             return value
         lt = last_index(store.matrix("volume")[mr], m, volume=True)
         if lt < 0:
             return np.nan
-        value = float(close[lt])
+        value = price(close[lt])
         assert self.cal.minutes is not None
         lt_ns = int(self.cal.minutes[lt])
         ns = to_ns(dt)

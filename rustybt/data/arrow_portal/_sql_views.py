@@ -98,7 +98,7 @@ def _sessions_table(bundle: Bundle) -> pa.Table:
             return pq.read_table(cache)
         except (OSError, pa.ArrowInvalid):  # pragma: no cover - a damaged cache is rebuilt
             pass
-    if bundle.manifest.first_session is None:
+    if bundle.manifest.first_session is None:  # pragma: no cover - a bundle without bars
         sessions = pd.DatetimeIndex([])
         opens = closes = pd.DatetimeIndex([], tz="UTC")
     else:

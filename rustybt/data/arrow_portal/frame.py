@@ -27,6 +27,24 @@ class FrameMaker:
     def __init__(self, sessions_ns: np.ndarray) -> None:
         self.sessions = pd.DatetimeIndex(sessions_ns.astype("datetime64[ns]"))
         self.minutes: pd.DatetimeIndex | None = None
+        self._columns: dict[tuple[int, ...], tuple[pd.Index, list[Any]]] = {}
+
+    def columns(self, assets: Sequence[Any]) -> pd.Index:
+        """The column Index for ``assets``, built once per list of asset objects.
+
+        Keyed by the objects' ids; the cache holds the objects, so an id cannot be reused
+        while its entry lives (bounded: cleared past 4,096 entries).
+        """
+        key = tuple(map(id, assets))
+        hit = self._columns.get(key)
+        if hit is not None:
+            return hit[0]
+        kept = list(assets)
+        index = pd.Index(kept, dtype=object)
+        if len(self._columns) >= 4096:
+            self._columns.clear()
+        self._columns[key] = (index, kept)
+        return index
 
     def attach_minutes(self, minutes_ns: np.ndarray) -> None:
         """Build the UTC minute index once."""
@@ -44,10 +62,10 @@ class FrameMaker:
         """One asset, one field."""
         return pd.Series(values, index=index, name=name, copy=False)
 
-    @staticmethod
-    def frame(values: np.ndarray, index: pd.DatetimeIndex, columns: Sequence[Any]) -> pd.DataFrame:
+    def frame(self, values: np.ndarray, index: pd.DatetimeIndex,
+              columns: Sequence[Any]) -> pd.DataFrame:
         """One field: dates × assets (``values`` is (bar_count, n_assets))."""
-        return pd.DataFrame(values, index=index, columns=list(columns), copy=False)
+        return pd.DataFrame(values, index=index, columns=self.columns(columns), copy=False)
 
     @staticmethod
     def multi_field(

@@ -85,6 +85,8 @@ class ArrowDataPortal:
         self._row = self._daily.row_of
         self._close = self._engine.d["close"]
         self._frames: Any = None
+        self._row_views: dict[str, list[np.ndarray]] = {}
+        self._end_list: list[int] = self._engine.end_index.tolist()
         self.cache = cache
         if cache is not None:
             cache.bind(version)
@@ -237,39 +239,84 @@ class ArrowDataPortal:
         """
         single_field = type(fields) is str
         single_asset = type(assets) is int or hasattr(assets, "sid")
-        # fast path: one asset, one field, daily array, no cache
         if (
-            single_asset and single_field and return_type == "array" and frequency == "1d"
-            and data_frequency in (None, "daily") and self.cache is None
-            and fields in HISTORY_FIELDS
+            single_field and frequency == "1d" and data_frequency in (None, "daily")
+            and self.cache is None and not self.zipline_exact and fields in HISTORY_FIELDS
+            and bar_count >= 1
         ):
-            if bar_count < 1:
-                raise InvalidBarCount(f"bar_count must be >= 1, but got {bar_count}")
-            e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
-            s = e - bar_count + 1
-            if s < 0:
-                self._starts_before_data(bar_count)
-            sid = assets if type(assets) is int else int(assets.sid)
-            r = self._row.get(sid)
-            if r is None:
-                raise SidsNotFound([sid])
-            if fields == "price":
-                row = self._close[r]
-                if self._engine.end_index[r] >= e:
-                    w = row[s : e + 1]
-                    if not np.isnan(w).any() and not self._needs_adjust(r, s, e, False):
-                        return w
-            else:
-                w = self._engine.d[fields][r, s : e + 1]
-                if not self._needs_adjust(r, s, e, fields == "volume"):
-                    return w
-            return self._engine.daily_history([r], fields, s, e)[:, 0]
+            if single_asset and return_type == "array":
+                return self._fast_one(assets, fields, bar_count, end_dt)  # type: ignore[arg-type]
+            if not single_asset and type(assets) is list:
+                return self._fast_many(assets, fields, bar_count, end_dt, return_type)  # type: ignore[arg-type]
         return self._history(assets, fields, bar_count, frequency, end_dt, data_frequency,
                              return_type, single_asset, single_field)
 
-    def _needs_adjust(self, r: int, s: int, e: int, volume: bool) -> bool:
-        count = self._engine.d["volume_adj_count" if volume else "price_adj_count"][r]
-        return bool(count[s] != count[e]) or bool(self.zipline_exact)
+    def _window_bounds(self, bar_count: int, end_dt: Any) -> tuple[int, int]:
+        e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
+        s = e - bar_count + 1
+        if s < 0:
+            self._starts_before_data(bar_count)
+        return s, e
+
+    def _fast_one(self, asset: Any, field: str, bar_count: int, end_dt: Any) -> np.ndarray:
+        """One asset, one field, daily, default mode: a view when nothing needs changing."""
+        s, e = self._window_bounds(bar_count, end_dt)
+        sid = asset if type(asset) is int else int(asset.sid)
+        r = self._row.get(sid)
+        if r is None:
+            raise SidsNotFound([sid])
+        d = self._engine.d
+        volume = field == "volume"
+        w = d["close" if field == "price" else field][r, s : e + 1]
+        count = d["volume_adj_count" if volume else "price_adj_count"][r]
+        adjust = count[s] != count[e]
+        if field == "price" and (self._engine.end_index[r] < e or np.isnan(w).any()):
+            return self._engine.daily_history([r], field, s, e)[:, 0]
+        if not adjust:
+            return w
+        fac = d["volume_factor" if volume else "price_factor"][r]
+        return w * (fac[s : e + 1] / fac[e])
+
+    def _count_rows(self, volume: bool) -> list[np.ndarray]:
+        """Per-asset 1-D views of an adjustment-count column (scalar lookups are cheapest)."""
+        name = "volume_adj_count" if volume else "price_adj_count"
+        views = self._row_views.get(name)
+        if views is None:
+            views = self._row_views[name] = list(self._engine.d[name])
+        return views
+
+    def _fast_many(
+        self, assets: list[Any], field: str, bar_count: int, end_dt: Any, return_type: str
+    ) -> Any:
+        """A list of assets, one field, daily, default mode: one fancy-indexed block."""
+        if return_type not in ("array", "dataframe"):
+            raise ValueError(f"return_type must be 'dataframe' or 'array', not {return_type!r}")
+        s, e = self._window_bounds(bar_count, end_dt)
+        row_of = self._row
+        try:
+            rows = [row_of[a if type(a) is int else a.sid] for a in assets]
+        except (KeyError, AttributeError):
+            rows = [self._drow(self._sid(a)) for a in assets]
+        d = self._engine.d
+        block = d["close" if field == "price" else field][rows, s : e + 1]
+        if field == "price" and rows and (
+            np.isnan(block).any() or min(self._end_list[r] for r in rows) < e
+        ):  # needs seeding, forward fill or NaNs after a delisting
+            out = self._engine.daily_history(rows, field, s, e)
+        else:
+            volume = field == "volume"
+            counts = self._count_rows(volume)
+            for r in rows:
+                if counts[r][s] != counts[r][e]:
+                    # F[t] / F[e] is exactly 1.0 for rows without adjustments in the window
+                    fac = d["volume_factor" if volume else "price_factor"][rows, s : e + 1]
+                    block *= fac / fac[:, -1:]
+                    break
+            out = block.T
+        if return_type == "array":
+            return out
+        maker = self._frame_maker()
+        return maker.frame(out, maker.sessions[s : e + 1], assets)
 
     def _starts_before_data(self, bar_count: int) -> None:
         import pandas as pd
@@ -437,7 +484,7 @@ class ArrowDataPortal:
         r = self._row.get(sid)
         if r is None:
             raise SidsNotFound([sid])
-        if data_frequency == "daily" and field == "close":
+        if data_frequency == "daily" and field == "close" and not self.zipline_exact:
             e = self._cal.session_index(dt)
             if self._engine.start_index[r] <= e <= self._engine.end_index[r]:
                 return float(self._close[r, e])

@@ -29,11 +29,11 @@ except ImportError:  # pragma: no cover - zipline is part of the dev extra
     _ZNoDataOnDate = LookupError
 
 
-class NoDataOnDate(_ZNoDataOnDate):  # type: ignore[misc,valid-type]
+class NoDataOnDate(_ZNoDataOnDate):  # type: ignore[misc]
     """The requested dt is not a session / trading minute of the reader."""
 
 
-class NoDataForSid(_ZNoDataForSid):  # type: ignore[misc,valid-type]
+class NoDataForSid(_ZNoDataForSid):  # type: ignore[misc]
     """The requested sid has no bars in the reader."""
 
 
@@ -41,13 +41,18 @@ class _ArrowBarReader:
     """Shared machinery; subclasses set ``data_frequency`` and the time index."""
 
     data_frequency: str = ""
+    _store_frequency: str = ""
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, *, calendar: Any = None) -> None:
         """Create a reader.
 
         Args:
             source: A rustybt :class:`~rustybt.data.bundles.Bundle` or an ``ArrowDataPortal``.
+            calendar: The object to report as ``trading_calendar`` (default: the bundle's).
+                zipline's DataPortal requires all readers to share its calendar object, so
+                pass zipline's calendar when plugging these readers into zipline itself.
         """
+        self._calendar = calendar
         if hasattr(source, "store") and hasattr(source, "bundle"):
             self._portal: Any = source
             self.bundle = source.bundle
@@ -68,26 +73,29 @@ class _ArrowBarReader:
 
     @property
     def _store(self) -> Any:
-        return self.portal.store(self.data_frequency)
+        return self.portal.store(self._store_frequency)
 
     def _index(self) -> np.ndarray:
         raise NotImplementedError
 
     def _pos(self, dt: Any, side: str = "left") -> int:
-        side_ = "left" if side == "left" else "right"
-        return int(np.searchsorted(self._index(), self._key(dt), side=side_))
+        if side == "left":
+            return int(np.searchsorted(self._index(), self._key(dt), side="left"))
+        return int(np.searchsorted(self._index(), self._key(dt), side="right"))
 
     def _row(self, sid: Any) -> int:
         row = self._store.row_of.get(int(sid))
         if row is None:
-            raise NoDataForSid(f"sid {int(sid)} has no {self.data_frequency} bars in {self.bundle}")
+            raise NoDataForSid(
+                f"sid {int(sid)} has no {self._store_frequency} bars in {self.bundle}"
+            )
         return int(row)
 
     # ------------------------------------------------------------------ zipline interface
     @property
     def trading_calendar(self) -> Any:
-        """The bundle's (right-sided) exchange calendar."""
-        return self.bundle.calendar
+        """The bundle's (right-sided) exchange calendar, or the one given at construction."""
+        return self.bundle.calendar if self._calendar is None else self._calendar
 
     @property
     def sessions(self) -> pd.DatetimeIndex:
@@ -153,7 +161,7 @@ class _ArrowBarReader:
         value = self._key(dt)
         pos = int(np.searchsorted(index, value))
         if pos >= len(index) or index[pos] != value:
-            raise NoDataOnDate(f"{dt} is not a {self.data_frequency} bar time of {self.bundle}")
+            raise NoDataOnDate(f"{dt} is not a {self._store_frequency} bar time of {self.bundle}")
         return pos
 
     def _key(self, dt: Any) -> int:
@@ -169,7 +177,9 @@ class _ArrowBarReader:
 class ArrowDailyBarReader(_ArrowBarReader):
     """zipline's ``SessionBarReader`` interface over a bundle's daily mapped store."""
 
-    data_frequency = "daily"
+    #: zipline's name for daily readers (``SessionBarReader.data_frequency``).
+    data_frequency = "session"
+    _store_frequency = "daily"
 
     def _index(self) -> np.ndarray:
         if self._times is None:
@@ -195,6 +205,7 @@ class ArrowMinuteBarReader(_ArrowBarReader):
     """zipline's ``MinuteBarReader`` interface over a bundle's minute mapped store."""
 
     data_frequency = "minute"
+    _store_frequency = "minute"
 
     def _index(self) -> np.ndarray:
         if self._times is None:

@@ -137,9 +137,8 @@ class BundleSQL:
         """
         cur = cursor if cursor is not None else self.cursor()
         try:
+            # DuckDB answers every statement with a relation (DDL gives 'Count'/'Success').
             rel = cur.sql(query) if params is None else cur.sql(query, params=params)
-            if rel is None:  # a statement without a result (e.g. CREATE TEMP TABLE)
-                return SQLResult(pa.table({}))
             return SQLResult(rel.to_arrow_table())
         except duckdb.Error as exc:
             raise translate_error(exc, query, self.relations, self.bundle.name) from exc

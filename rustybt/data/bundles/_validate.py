@@ -29,7 +29,7 @@ __all__ = [
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 BAR_COLUMNS = (*PRICE_COLUMNS, "volume")
-_VOLUME_MAX = float(2**62)
+_VOLUME_MAX = float(2**63)
 
 Warn = Callable[[str], None]
 
@@ -143,8 +143,8 @@ def _check_values(values: dict[str, np.ndarray], label: str) -> None:
         raise IngestError(reason, file=label, row=i + 1, column="low", value=lo[i])
     vol = values["volume"]
     _raise_first(np.isnan(vol), "missing volume", label, "volume", vol)
-    _raise_first(~np.isfinite(vol) | (vol > _VOLUME_MAX), "volume is not finite", label,
-                 "volume", vol)
+    _raise_first(~np.isfinite(vol), "volume is not finite", label, "volume", vol)
+    _raise_first(vol >= _VOLUME_MAX, "volume does not fit in int64", label, "volume", vol)
     _raise_first(vol < 0, "negative volume", label, "volume", vol)
     _raise_first(vol != np.round(vol), "volume is not an integer", label, "volume", vol)
 
@@ -160,12 +160,19 @@ def _time_column(bars: pd.DataFrame, names: tuple[str, ...]) -> tuple[pd.DataFra
 
 
 def _values_frame(
-    time_col: str, idx: pd.DatetimeIndex, values: dict[str, np.ndarray], keep: np.ndarray | None
+    time_col: str,
+    idx: pd.DatetimeIndex,
+    values: dict[str, np.ndarray],
+    keep: np.ndarray | None,
+    exact_volume: np.ndarray | None,
 ) -> pd.DataFrame:
     if keep is not None:  # values were already filtered by _drop_empty
         idx = idx[keep]
+        if exact_volume is not None:
+            exact_volume = exact_volume[keep]
     out = pd.DataFrame({k: values[k] for k in PRICE_COLUMNS})
-    out["volume"] = values["volume"].astype(np.int64)
+    # integer input keeps every digit (float64 is exact only up to 2**53)
+    out["volume"] = values["volume"].astype(np.int64) if exact_volume is None else exact_volume
     out.insert(0, time_col, idx)
     return out
 
@@ -232,12 +239,14 @@ def _checked_values(
     frame: pd.DataFrame, time_col: str, idx: pd.DatetimeIndex, label: str, warn: Warn | None
 ) -> pd.DataFrame:
     values = _numbers(frame, label)
+    vol = frame["volume"]
+    exact = vol.to_numpy(np.int64) if pd.api.types.is_integer_dtype(vol.dtype) else None
     keep = _drop_empty(values, idx, label, warn)
     if keep is None:
         _check_values(values, label)
     else:
         _check_kept(values, keep, label)
-    return _values_frame(time_col, idx, values, keep)
+    return _values_frame(time_col, idx, values, keep, exact)
 
 
 def _check_kept(values: dict[str, np.ndarray], keep: np.ndarray, label: str) -> None:
@@ -295,6 +304,7 @@ def minute_bars(
             if idx[i] < first or idx[i] > last
             else f"not a {calendar.name} trading minute (right-labelled, UTC)"
         )
-        raise IngestError(f"minute is {where}", file=label, row=i + 1, column=col,
-                          value=str(idx[i]))
+        raise IngestError(
+            f"minute is {where}", file=label, row=i + 1, column=col, value=str(idx[i])
+        )
     return _checked_values(frame, "dt", idx, label, warn)

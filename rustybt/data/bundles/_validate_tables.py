@@ -155,9 +155,7 @@ def _check_dividends(frame: pd.DataFrame, label: str, bar_sessions: BarSessions)
     for sid, group in frame.groupby("sid", sort=False):
         sessions = bar_sessions(int(sid))
         ex = pd.DatetimeIndex(group["ex_date"])
-        missing = (
-            np.ones(len(ex), dtype=bool) if sessions is None else not_in(ex, sessions)
-        )
+        missing = np.ones(len(ex), dtype=bool) if sessions is None else not_in(ex, sessions)
         if missing.any():
             i = int(group.index[first_bad(missing)])
             raise IngestError(

@@ -68,6 +68,8 @@ class IngestError(BundleError, ValueError):
         column: str | None = None,
         value: object = None,
     ) -> None:
+        if type(value).__module__ == "numpy" and hasattr(value, "item"):
+            value = value.item()  # show 2.0, not np.float64(2.0)
         self.reason = reason
         self.file = file
         self.row = row

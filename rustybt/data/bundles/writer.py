@@ -168,8 +168,9 @@ class BundleWriter:
             raise RuntimeError("this writer was already committed or aborted")
         if sid in self._sessions[freq]:
             first = self._labels[(freq, sid)]
-            raise IngestError(f"{freq} bars of sid {sid} were already written from {first}",
-                              file=label)
+            raise IngestError(
+                f"{freq} bars of sid {sid} were already written from {first}", file=label
+            )
 
     def write_daily_bars(self, sid: int, bars: pd.DataFrame, *, label: str | None = None) -> None:
         """Validate and write one asset's daily bars (each sid at most once).
@@ -293,8 +294,9 @@ class BundleWriter:
             )
         ratio = np.where(ratio > 0, ratio, np.nan)
         write_table(dividends_table(div, ratio), self.tmp_dir / DIVIDENDS_FILE)
-        write_table(stock_dividends_table(adj["stock_dividends"]),
-                    self.tmp_dir / STOCK_DIVIDENDS_FILE)
+        write_table(
+            stock_dividends_table(adj["stock_dividends"]), self.tmp_dir / STOCK_DIVIDENDS_FILE
+        )
 
     def _session_range(self) -> tuple[str | None, str | None]:
         firsts = [int(v[0]) for d in self._sessions.values() for v in d.values()]

@@ -45,9 +45,9 @@ def _symbol_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-def csvdir_symbols(path: Path | str, frequencies: tuple[str, ...] | None = None) -> dict[
-    str, dict[str, Path]
-]:
+def csvdir_symbols(
+    path: Path | str, frequencies: tuple[str, ...] | None = None
+) -> dict[str, dict[str, Path]]:
     """{frequency: {symbol: file}} of a csvdir directory (raises IngestError when empty)."""
     root = Path(path)
     if not root.is_dir():
@@ -73,8 +73,6 @@ def _read_csv(path: Path, time_col: str) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise IngestError(f"cannot read CSV: {err}", file=str(path)) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if len(frame.columns) == 0:
-        raise IngestError("CSV has no columns", file=str(path))
     if frame.columns[0] not in ("date", "dt", "day", "session", "minute", "datetime"):
         frame = frame.rename(columns={frame.columns[0]: time_col})  # zipline: first column
     return frame
@@ -93,7 +91,10 @@ def _event_rows(
         i = int(np.flatnonzero(bad)[0])
         need = "a number > 0" if column == "split" else "a finite number ≥ 0"
         raise IngestError(
-            f"{column} must be {need}", file=str(path), row=i + 1, column=column,
+            f"{column} must be {need}",
+            file=str(path),
+            row=i + 1,
+            column=column,
             value=raw.iloc[i],
         )
     rows = np.flatnonzero(~np.isnan(num) & (num != neutral))
@@ -129,8 +130,12 @@ class CsvdirIngest:
         sid_of = {s: i for i, s in enumerate(symbols)}
         writer.write_assets(
             pd.DataFrame(
-                {"sid": np.arange(len(symbols)), "symbol": symbols, "asset_name": symbols,
-                 "exchange": EXCHANGE}
+                {
+                    "sid": np.arange(len(symbols)),
+                    "symbol": symbols,
+                    "asset_name": symbols,
+                    "exchange": EXCHANGE,
+                }
             )
         )
         splits: list[pd.DataFrame] = []
@@ -153,8 +158,10 @@ class CsvdirIngest:
         writer.write_adjustments(
             splits=pd.concat(splits, ignore_index=True) if splits else None,
             dividends=pd.concat(dividends, ignore_index=True) if dividends else None,
-            labels={"splits": f"{self.path} (split columns)",
-                    "dividends": f"{self.path} (dividend columns)"},
+            labels={
+                "splits": f"{self.path} (split columns)",
+                "dividends": f"{self.path} (dividend columns)",
+            },
         )
 
     @staticmethod

@@ -94,8 +94,12 @@ def _default_assets(frames: dict[str, pd.DataFrame], exchange: str) -> pd.DataFr
     if symbols:
         ordered = sorted(symbols)
         return pd.DataFrame(
-            {"sid": np.arange(len(ordered)), "symbol": ordered, "asset_name": ordered,
-             "exchange": exchange}
+            {
+                "sid": np.arange(len(ordered)),
+                "symbol": ordered,
+                "asset_name": ordered,
+                "exchange": exchange,
+            }
         )
     ordered_sids = sorted(sids)
     names = [str(s) for s in ordered_sids]

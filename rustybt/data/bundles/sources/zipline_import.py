@@ -10,8 +10,9 @@ What is carried over, losslessly for what zipline stores:
 
 - bars: every session / minute where zipline has all four prices (zipline stores a missing bar as
   zeros and reads NaN); prices as zipline reads them (``uint32 × 0.001``), volume as int64;
-- assets: sid, symbol, asset_name, exchange, start/end dates, first_traded, auto_close_date, and
-  the symbol history of ``equity_symbol_mappings``;
+- assets: sid, symbol, asset_name, exchange, start/end dates, first_traded, auto_close_date (as
+  dates: rustybt's asset table has no time of day), and the symbol history of
+  ``equity_symbol_mappings``;
 - splits, mergers, dividend payouts (amount and all four dates; the ratio is recomputed at
   ingest with zipline's rule from the same closes) and stock dividend payouts.
 
@@ -108,12 +109,14 @@ def _asset_frames(asset_finder: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]
 
 
 def _naive(value: Any) -> pd.Timestamp:
+    """A naive date (zipline's csvdir stores minute-precise lifetimes for minute bundles)."""
     if value is None:
         return pd.NaT
     ts = pd.Timestamp(value)
     if ts is pd.NaT:
         return pd.NaT
-    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+    ts = ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+    return ts.normalize()
 
 
 def _symbol_history(asset_finder: Any, sids: set[int]) -> pd.DataFrame | None:
@@ -151,7 +154,7 @@ def _reader_sids(reader: Any, sids: Iterable[int], probe: Callable[[Any, int], N
 
 
 def _probe_daily(reader: Any, sid: int) -> None:
-    day = pd.Timestamp(reader.last_available_dt)
+    day = pd.Timestamp(reader.sessions[-1])  # (InMemoryDailyBarReader.last_available_dt breaks)
     reader.load_raw_arrays(["close"], day, day, [sid])
 
 
@@ -270,6 +273,8 @@ def write_zipline_readers(
     daily_dates: dict[int, pd.DatetimeIndex] = {}
     if daily_reader is not None:
         have = _reader_sids(daily_reader, sids, _probe_daily)
+        if not have:
+            raise IngestError(f"the daily reader {daily_reader!r} has data for none of {sids}")
         if have:
             _write_daily(writer, daily_reader, have, summary)
         for sid in have:
@@ -308,22 +313,38 @@ def zipline_readers_ingest(
     return ingest
 
 
-def _reader_span(daily: Any, minute: Any) -> tuple[str, pd.Timestamp, pd.Timestamp]:
-    """Calendar name and first/last session covered by the readers."""
-    starts, ends, name = [], [], None
+def _calendar_name(reader: Any) -> str | None:
+    try:
+        calendar = reader.trading_calendar
+    except NotImplementedError:  # zipline's HDF5 daily reader has no calendar
+        return None
+    return None if calendar is None else str(calendar.name)
+
+
+def _reader_span(
+    daily: Any, minute: Any, calendar_name: str | None = None
+) -> tuple[str, pd.Timestamp, pd.Timestamp]:
+    """Calendar name and first/last session covered by the readers.
+
+    The calendar comes from ``calendar_name``, else the readers, else ``XNYS`` (zipline's
+    HDF5 daily files carry no calendar; zipline itself assumes the NYSE one for US equities).
+    """
+    starts, ends, names = [], [], []
     if daily is not None:
         sessions = pd.DatetimeIndex(daily.sessions)
         starts.append(sessions[0])
         ends.append(sessions[-1])
-        name = daily.trading_calendar.name
+        names.append(_calendar_name(daily))
     if minute is not None:
         cal = minute.trading_calendar
         starts.append(pd.Timestamp(minute.first_trading_day))
         ends.append(pd.Timestamp(cal.minute_to_session(pd.Timestamp(minute.last_available_dt))))
-        name = name or cal.name
-    if name is None:
+        names.append(str(cal.name))
+    if not starts:
         raise IngestError("zipline import needs a daily or a minute bar reader")
-    return str(name), min(starts), max(ends)
+    known = [n for n in names if n]
+    name = calendar_name or (known[0] if known else "XNYS")
+    return name, min(starts), max(ends)
 
 
 def _zipline_ingestion(name: str, zipline_root: Path, timestamp: Any) -> Path:
@@ -376,6 +397,7 @@ def import_zipline_bundle(
     as_name: str | None = None,
     root: Path | str | None = None,
     timestamp: str | None = None,
+    calendar_name: str | None = None,
 ) -> tuple[Bundle, ImportSummary]:
     """Convert an ingested zipline bundle into a new version of a rustybt bundle.
 
@@ -385,6 +407,8 @@ def import_zipline_bundle(
         as_name: rustybt bundle name (default: the zipline name).
         root: rustybt root (default ``$RUSTYBT_ROOT`` or ``~/.rustybt``).
         timestamp: A specific ingestion directory name (default: the newest).
+        calendar_name: Calendar of the bars (default: the readers'; ``XNYS`` for an HDF5 daily
+            file, which records none).
 
     Returns:
         The new rustybt bundle version and an :class:`ImportSummary`.
@@ -394,12 +418,13 @@ def import_zipline_bundle(
     ).expanduser()
     ingestion = _zipline_ingestion(zipline_bundle, zroot, timestamp)
     readers = _open_ingestion(ingestion)
+    # a zipline ingestion always has both bcolz stores; one is empty for a one-frequency bundle
+    sids = sorted(int(s) for s in readers["asset_finder"].sids)
+    for key, probe in (("daily_reader", _probe_daily), ("minute_reader", _probe_minute)):
+        if readers.get(key) is not None and not _reader_sids(readers[key], sids, probe):
+            readers[key] = None
     daily, minute = readers.get("daily_reader"), readers.get("minute_reader")
-    if minute is not None and not _reader_sids(
-        minute, sorted(int(s) for s in readers["asset_finder"].sids), _probe_minute
-    ):
-        minute = readers["minute_reader"] = None  # an empty minute store (daily-only bundle)
-    calendar_name, first, last = _reader_span(daily, minute)
+    calendar_name, first, last = _reader_span(daily, minute, calendar_name)
     name = as_name or zipline_bundle
     with BundleWriter(
         bundle_root(root) / "bundles" / name,

@@ -1,0 +1,232 @@
+"""Benchmark: the DataPortal shim against zipline-reloaded's DataPortal, in one process.
+
+One synthetic bundle; zipline's side is written from it with zipline's own bcolz/SQLite writers
+(``rustybt.testing.zipline_reference.build_zipline_world``); the shim is built from rustybt's
+Arrow readers over the same bundle (and, for the construction timings, from zipline's readers).
+Figures: medians over repeats of the mean per-call time of a batch of calls, and ratios
+zipline / shim measured in the same run. Then zipline's ``TradingAlgorithm`` runs the same
+multi-asset strategy (``rustybt.testing.compat_algo``) with each portal: total time and the
+share of it spent inside the portal's methods.
+
+    .venv/bin/python benchmarks/compat.py --quick     # ~1 minute on 2 cores
+    .venv/bin/python benchmarks/compat.py             # larger bundle, longer backtest
+
+Target (issue 4): the shim's get_history_window ≥ 5× faster than zipline's with DataFrame output
+and zipline's rounding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import pandas as pd  # noqa: E402
+
+from rustybt.data import DataPortal  # noqa: E402
+from rustybt.data.arrow_portal import ArrowDailyBarReader  # noqa: E402
+from rustybt.data.bundles import ingest, register, unregister  # noqa: E402
+from rustybt.data.bundles.sources.synthetic import synthetic_ingest  # noqa: E402
+from rustybt.testing.compat_algo import run_compat_algorithm  # noqa: E402
+from rustybt.testing.zipline_reference import build_zipline_world  # noqa: E402
+
+TARGET_RATIO = 5.0
+
+
+def per_call_us(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], repeats: int) -> float:
+    """Median over ``repeats`` of the mean per-call time (µs) of ``fn`` over ``calls``."""
+    fn(*calls[0])
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter_ns()
+        for args in calls:
+            fn(*args)
+        samples.append((time.perf_counter_ns() - t0) / len(calls) / 1000.0)
+    return statistics.median(samples)
+
+
+class TimedPortal:
+    """Forwards every attribute to a portal, timing calls of its public methods."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._wrapped: dict[str, Any] = {}
+        self.ns = 0
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        wrapped = self._wrapped.get(name)
+        if wrapped is not None:
+            return wrapped
+        attr = getattr(self._inner, name)
+        if name.startswith("_") or not callable(attr) or isinstance(attr, type):
+            return attr
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter_ns()
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self.ns += time.perf_counter_ns() - t0
+                self.calls += 1
+
+        self._wrapped[name] = timed
+        return timed
+
+
+def _row(case: str, shim: float, zipline: float) -> dict[str, Any]:
+    ratio = zipline / shim
+    mark = ""
+    if case.startswith("get_history_window") and "array" not in case:
+        mark = "ok" if ratio >= TARGET_RATIO else "MISS"
+    print(f"{case:<58}{shim:>10,.1f}{zipline:>12,.1f}{ratio:>8.1f}x {mark}", flush=True)
+    return {"case": case, "shim_us": shim, "zipline_us": zipline, "ratio": ratio}
+
+
+def bench_calls(
+    z: Any, shim: Any, assets: list[Any], sessions: pd.DatetimeIndex, n_calls: int, repeats: int
+) -> list[dict[str, Any]]:
+    rng = random.Random(0)
+    lo = 120
+    rows = []
+    print(f"{'case (µs per call, median)':<58}{'shim':>10}{'zipline':>12}{'ratio':>9}")
+    for n_assets in (1, 10):
+        subset = assets[:n_assets]
+        for field in ("close", "price"):
+            for order in ("forward", "random"):
+                ends = list(sessions[lo : lo + n_calls])
+                if order == "random":
+                    ends = [rng.choice(sessions[lo:]) for _ in range(n_calls)]
+                calls = [(subset, e, 20, "1d", field, "daily") for e in ends]
+                case = f"get_history_window {n_assets:>2} assets {field} n=20 {order}"
+                zt = per_call_us(z.get_history_window, calls, repeats)
+                st = per_call_us(shim.get_history_window, calls, repeats)
+                rows.append(_row(case, st, zt))
+        calls = [(subset, e, 20, "1d", "close", "daily") for e in sessions[lo : lo + n_calls]]
+        at = per_call_us(
+            lambda *a: shim.get_history_window(*a, return_type="array"), calls, repeats
+        )
+        zt = per_call_us(z.get_history_window, calls, repeats)
+        rows.append(_row(f"get_history_window {n_assets:>2} assets close array (shim)", at, zt))
+    for field in ("close", "price", "volume"):
+        calls = [
+            (assets[i % len(assets)], field, s, "daily")
+            for i, s in enumerate(sessions[lo : lo + n_calls])
+        ]
+        zt = per_call_us(z.get_spot_value, calls, repeats)
+        st = per_call_us(shim.get_spot_value, calls, repeats)
+        rows.append(_row(f"get_spot_value 1 asset {field}", st, zt))
+    return rows
+
+
+def bench_backtest(
+    world: Any, shim: Any, sessions: pd.DatetimeIndex, n_assets: int, n_sessions: int
+) -> list[dict[str, Any]]:
+    start, end = sessions[30], sessions[min(len(sessions) - 1, 30 + n_sessions)]
+    rows = []
+    print(f"\nbacktest {n_assets} assets, {start.date()}..{end.date()} (daily)")
+    print(f"{'portal':<12}{'total s':>10}{'in portal s':>13}{'share':>8}{'calls':>9}")
+    results = {}
+    for label, portal in (("zipline", world.data_portal), ("shim", shim)):
+        timed = TimedPortal(portal)
+        t0 = time.perf_counter()
+        perf = run_compat_algorithm(timed, world.calendar, start, end, list(range(n_assets)))
+        total = time.perf_counter() - t0
+        share = timed.ns / 1e9 / total
+        results[label] = perf
+        print(f"{label:<12}{total:>10.2f}{timed.ns / 1e9:>13.2f}{share:>8.0%}{timed.calls:>9,}")
+        rows.append(
+            {
+                "portal": label,
+                "total_s": total,
+                "portal_s": timed.ns / 1e9,
+                "share": share,
+                "calls": timed.calls,
+            }
+        )
+    same = results["zipline"]["portfolio_value"].equals(results["shim"]["portfolio_value"])
+    print(
+        f"identical portfolio_value: {same}; "
+        f"backtest speed-up {rows[0]['total_s'] / rows[1]['total_s']:.2f}x, "
+        f"portal time ratio {rows[0]['portal_s'] / rows[1]['portal_s']:.1f}x"
+    )
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; print medians and ratios (optionally write JSON)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small bundle and short backtest")
+    parser.add_argument("--assets", type=int, default=None, help="assets in the bundle")
+    parser.add_argument("--years", type=float, default=None, help="years of daily bars")
+    parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    args = parser.parse_args(argv)
+    assets = args.assets or (20 if args.quick else 100)
+    years = args.years or (2.0 if args.quick else 5.0)
+    n_calls, repeats = (200, 5) if args.quick else (500, 7)
+    backtest_assets, backtest_sessions = (10, 120) if args.quick else (20, 500)
+    warnings.simplefilter("ignore")
+
+    with tempfile.TemporaryDirectory(prefix="rustybt-compat-bench-") as tmp:
+        root = Path(tmp)
+        name = "compat-bench"
+        register(name, synthetic_ingest(assets, years, seed=3))
+        t0 = time.perf_counter()
+        try:
+            bundle = ingest(name, root=root)
+        finally:
+            unregister(name)
+        print(
+            f"bundle: {assets} assets × {len(bundle.sessions)} sessions "
+            f"(ingest {time.perf_counter() - t0:.1f} s)"
+        )
+        t0 = time.perf_counter()
+        world = build_zipline_world(bundle, root / "zipline")
+        print(f"zipline world written in {time.perf_counter() - t0:.1f} s")
+
+        t0 = time.perf_counter()
+        shim = DataPortal(
+            world.asset_finder,
+            world.calendar,
+            bundle.first_session,
+            equity_daily_reader=ArrowDailyBarReader(bundle),
+        )
+        built = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        kwargs = {
+            "equity_daily_reader": world.daily_reader,
+            "adjustment_reader": world.adjustment_reader,
+            "rustybt_root": root / "r",
+        }
+        DataPortal(world.asset_finder, world.calendar, world.first_trading_day, **kwargs)
+        converted = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        DataPortal(world.asset_finder, world.calendar, world.first_trading_day, **kwargs)
+        again = time.perf_counter() - t0
+        print(
+            f"shim construction: rustybt readers {built * 1000:.0f} ms; zipline readers "
+            f"{converted * 1000:.0f} ms first (conversion), {again * 1000:.0f} ms second\n"
+        )
+
+        za = world.assets()
+        sessions = pd.DatetimeIndex(bundle.sessions)
+        rows = bench_calls(world.data_portal, shim, za, sessions, n_calls, repeats)
+        backtest = bench_backtest(world, shim, sessions, backtest_assets, backtest_sessions)
+    if args.json:
+        args.json.write_text(json.dumps({"calls": rows, "backtest": backtest}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
