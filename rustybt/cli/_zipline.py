@@ -40,7 +40,7 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
 def _import_zipline(args: argparse.Namespace) -> int:
     try:
         import zipline  # noqa: F401
-    except ImportError:
+    except ImportError:  # pragma: no cover - zipline-reloaded comes with the dev extra
         print(
             "error: importing zipline bundles needs zipline-reloaded "
             "(pip install zipline-reloaded)",

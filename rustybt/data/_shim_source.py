@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -155,23 +155,48 @@ def content_key(asset_finder: Any, daily: Any, minute: Any, adjustments: Any) ->
 def _convert(
     key: str, asset_finder: Any, daily: Any, minute: Any, adjustments: Any, root: Path | str | None
 ) -> Bundle:
+    bundle_dir = bundle_root(root) / SHIM_DIR / key[:32]
+    bundle_dir.mkdir(parents=True, exist_ok=True)
+    name = f"shim-{key[:12]}"
+    with open(bundle_dir.parent / f".{bundle_dir.name}.lock", "a+") as lock:
+        # one process converts; the others wait, then find its version
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            existing = _current(bundle_dir, name)
+            if existing is not None:
+                return existing
+            return _write(bundle_dir, name, key, asset_finder, daily, minute, adjustments)
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _current(bundle_dir: Path, name: str) -> Bundle | None:
+    pointer = bundle_dir / CURRENT_POINTER
+    if pointer.exists():
+        path = bundle_dir / pointer.read_text().strip()
+        if path.exists():
+            return Bundle(path, name=name)
+    return None
+
+
+def _write(
+    bundle_dir: Path,
+    name: str,
+    key: str,
+    asset_finder: Any,
+    daily: Any,
+    minute: Any,
+    adjustments: Any,
+) -> Bundle:
     from rustybt.data.bundles.sources.zipline_import import (
         _reader_span,
         write_zipline_readers,
     )
 
-    bundle_dir = bundle_root(root) / SHIM_DIR / key[:32]
-    pointer = bundle_dir / CURRENT_POINTER
-    if pointer.exists():
-        path = bundle_dir / pointer.read_text().strip()
-        if path.exists():
-            return Bundle(path, name=f"shim-{key[:12]}")
-    if bundle_dir.exists():
-        shutil.rmtree(bundle_dir, ignore_errors=True)
     calendar_name, first, last = _reader_span(daily, minute)
     with BundleWriter(
         bundle_dir,
-        name=f"shim-{key[:12]}",
+        name=name,
         calendar_name=calendar_name,
         start_session=first,
         end_session=last,
@@ -184,7 +209,7 @@ def _convert(
             minute_reader=minute,
             adjustment_reader=adjustments,
         )
-    return Bundle(writer.version_dir, name=f"shim-{key[:12]}")
+    return Bundle(writer.version_dir, name=name)
 
 
 def resolve_source(

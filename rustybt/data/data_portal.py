@@ -20,6 +20,9 @@ exceptions to zipline's classes (when zipline is importable). Readers:
 ``minute_history_prefetch_length`` and ``daily_history_prefetch_length`` are accepted for
 compatibility and unused: windows are views of a memory-mapped store, nothing is prefetched.
 
+``get_history_window(..., return_type='array')`` is the one addition: the same window as a
+``(bar_count, n_assets)`` float64 NumPy array.
+
 Futures and fetcher: ``get_current_future_chain`` and ``handle_extra_source`` raise
 ``NotImplementedError`` naming the feature (rustybt bundles hold equities; ``fetch_csv`` is not
 supported); ``get_fetcher_assets`` returns ``[]`` like zipline without a fetcher source.
@@ -50,7 +53,9 @@ class DataPortal:
     Args:
         asset_finder: zipline's ``AssetFinder`` (or rustybt's); exposed as ``asset_finder``.
         trading_calendar: The trading calendar; exposed as ``trading_calendar``.
-        first_trading_day: First session of the data (history windows may not start before it).
+        first_trading_day: Accepted; history windows may not start before the data's first
+            session (zipline's rule when ``first_trading_day`` is that session, as zipline's
+            ``run_algorithm`` passes it).
         equity_daily_reader: A daily bar reader (rustybt's or any zipline ``BarReader``).
         equity_minute_reader: A minute bar reader.
         future_daily_reader: Accepted; futures are not supported (must be None).

@@ -145,7 +145,6 @@ def write_compat_bundle(
     sessions: int = 60,
     n_assets: int = 3,
     minute: bool = False,
-    daily: bool = True,
     seed: int = 0,
     calendar_name: str = "XNYS",
     csv_compatible: bool = False,
@@ -160,7 +159,6 @@ def write_compat_bundle(
         sessions: Number of sessions.
         n_assets: Number of assets (sids 0..n-1).
         minute: Also write minute bars.
-        daily: Write daily bars (turn off for a minute-only bundle).
         seed: Random seed.
         calendar_name: exchange-calendars name.
         csv_compatible: Leave out mergers and stock dividends (zipline's csvdir cannot carry
@@ -187,8 +185,7 @@ def write_compat_bundle(
     ) as writer:
         writer.write_assets(frames["assets"])
         for sid, bars in frames["daily"].items():
-            if daily:
-                writer.write_daily_bars(sid, bars)
+            writer.write_daily_bars(sid, bars)
         for sid, bars in frames["minute"].items():
             writer.write_minute_bars(sid, bars)
         mergers: pd.DataFrame = frames["mergers"]

@@ -214,9 +214,12 @@ def build_zipline_world(bundle: Bundle, directory: Path | str) -> ZiplineWorld:
         writer.write((sid, _minute_rows(bundle, sid)) for sid in minute_sids)
         minute_reader = BcolzMinuteBarReader(str(minute_path))
 
+    # (rustybt bundles carry dividends only for sids with daily bars, which zipline's
+    # writer needs to compute their ratios)
+    adjustments = _adjustments(bundle)
     adj_path = str(path / "adjustments.sqlite")
     with SQLiteAdjustmentWriter(adj_path, daily_reader, overwrite=True) as writer:
-        writer.write(**_adjustments(bundle))
+        writer.write(**adjustments)
     adjustment_reader = SQLiteAdjustmentReader(adj_path)
 
     portal = _zipline_portal(asset_finder, calendar, daily_reader, minute_reader, adjustment_reader)

@@ -42,7 +42,15 @@ def _base() -> dict[str, pd.DataFrame]:
     daily = pd.concat(rows, ignore_index=True)
     splits = pd.DataFrame({"symbol": ["AAA"], "effective_date": [SESSIONS[5]], "ratio": [0.5]})
     dividends = pd.DataFrame({"symbol": ["BBB"], "ex_date": [SESSIONS[7]], "amount": [0.25]})
-    return {"daily": daily, "splits": splits, "dividends": dividends}
+    assets = pd.DataFrame(
+        {
+            "sid": [0, 1],
+            "symbol": ["AAA", "BBB"],
+            "asset_name": ["A Corp", "B Corp"],
+            "exchange": ["X", "Y"],
+        }
+    )
+    return {"daily": daily, "splits": splits, "dividends": dividends, "assets": assets}
 
 
 def _version(frames: dict[str, pd.DataFrame], root: Path) -> str:
@@ -76,6 +84,7 @@ _CHANGES = st.one_of(
     ),
     st.tuples(st.just("splits"), st.just(0), st.just("ratio")),
     st.tuples(st.just("dividends"), st.just(0), st.just("amount")),
+    st.tuples(st.just("assets"), st.integers(0, 1), st.sampled_from(["asset_name", "exchange"])),
 )
 
 
@@ -97,6 +106,8 @@ def _check_change_changes_version(root, change, bump):
     if frame_name == "daily" and column != "volume":
         for col in ("open", "high", "low", "close"):
             frame.loc[row, col] = frame.loc[row, col] + 0.01 * bump
+    elif frame_name == "assets":
+        frame.loc[row, column] = frame.loc[row, column] + ("X" if bump > 0 else "Y")
     elif column == "volume":
         frame.loc[row, column] = frame.loc[row, column] + bump
     else:

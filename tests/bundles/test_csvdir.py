@@ -50,7 +50,7 @@ def test_bars_assets_and_adjustments(tmp_path, frames, make_bundle):
         pd.testing.assert_frame_equal(bundle.read_daily(sid), f.reset_index(drop=True))
         row = assets.set_index("sid").loc[sid]
         assert row["start_date"] == f["date"].iloc[0] and row["end_date"] == f["date"].iloc[-1]
-        assert row["auto_close_date"] == f["date"].iloc[-1] + pd.Timedelta(days=1)
+        assert row["auto_close_date"] == f["date"].iloc[-1] + np.timedelta64(1, "D")
     for sid, f in frames.minute.items():
         pd.testing.assert_frame_equal(bundle.read_minute(sid), f.reset_index(drop=True))
     splits = bundle.read_splits()

@@ -174,3 +174,26 @@ def test_bars_for_unknown_sids_are_rejected(tmp_path):
     ):
         w.write_assets(pd.DataFrame({"sid": [0], "symbol": ["A"]}))
         w.write_daily_bars(5, bars)
+
+
+def test_concurrent_ingest_of_the_same_bundle_waits_for_the_lock(make_bundle, root):
+    import threading
+    import time
+
+    from rustybt.data.bundles._lock import bundle_lock
+
+    first = make_bundle(synthetic_ingest(2, 0.1, seed=1), name="lk")
+    register("lk", synthetic_ingest(2, 0.1, seed=2))
+    result = {}
+    bdir = root / "bundles" / "lk"
+    with bundle_lock(bdir):  # as another process would hold it while ingesting
+        stale = bdir / ".tmp-in-progress"
+        stale.mkdir()  # that ingest's temp dir must survive while it holds the lock
+        thread = threading.Thread(target=lambda: result.setdefault("b", ingest("lk", root=root)))
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive() and stale.exists()
+        assert load("lk", root=root).version == first.version
+    thread.join(timeout=60)
+    assert result["b"].version != first.version and not stale.exists()
+    assert clean("lk", keep=1, root=root) == [first.path.name]

@@ -61,8 +61,8 @@ def _reject(tmp_path: Path, root: Path, lines: list[str], header: str = HEADER) 
 
 def _assert_nothing_published(root: Path, name: str) -> None:
     bdir = root / "bundles" / name
-    leftovers = [p.name for p in bdir.iterdir()] if bdir.exists() else []
-    assert leftovers == [], leftovers  # no version, no temp dir, no pointer
+    leftovers = [p.name for p in bdir.iterdir() if p.name != ".lock"] if bdir.exists() else []
+    assert leftovers == [], leftovers  # no version, no temp dir, no pointer (only the lock file)
     assert all(not b.versions for b in bundles(root) if b.name == name)
     with pytest.raises(BundleNotFound):
         load(name, root=root)
@@ -293,7 +293,7 @@ def test_failed_ingest_leaves_the_previous_version_current(tmp_path, root):
         _ingest(csvdir_ingest(bad), root, name="keep")
     assert load("keep", root=root).version == first.version
     entries = sorted(p.name for p in (root / "bundles" / "keep").iterdir())
-    assert entries == sorted(["CURRENT", first.path.name])
+    assert entries == sorted([".lock", "CURRENT", first.path.name])
     load("keep", root=root).verify()
 
 

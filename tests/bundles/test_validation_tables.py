@@ -51,6 +51,7 @@ def writer(tmp_path):
         (["2024-01-02 14:30"], 1, "not a XNYS trading minute"),  # the open: left label
         (["2024-01-02 21:01"], 1, "not a XNYS trading minute"),  # after the close
         (["2024-01-06 15:00"], 1, "not a XNYS trading minute"),  # Saturday
+        (["2024-11-29 18:00", "2024-11-29 18:01"], 2, "not a XNYS trading minute"),  # early close
         (["2024-01-02 14:31:30"], 1, "not a XNYS trading minute"),  # not a whole minute
         (["1960-01-04 15:00"], 1, "outside the calendar's range"),
     ],
@@ -256,3 +257,11 @@ def test_dividend_for_an_asset_without_bars(tmp_path):
         w.write_adjustments(
             dividends=pd.DataFrame({"sid": [5], "ex_date": ["2024-01-02"], "amount": [0.1]})
         )
+
+
+def test_calendar_with_a_late_lower_bound(tmp_path):
+    """XTKS holidays start in 1997: the writer falls back to the calendar's own default start."""
+    with BundleWriter(tmp_path / "t", name="t", calendar_name="XTKS") as w:
+        w.write_assets(pd.DataFrame({"sid": [0], "symbol": ["7203"]}))
+        w.write_daily_bars(0, _daily(["2024-01-04", "2024-01-05"]))
+    assert w.manifest is not None and w.manifest.calendar_name == "XTKS"

@@ -211,6 +211,38 @@ def corporate_actions(d: Dts, rng: random.Random, n: int) -> list[Call]:
     return out
 
 
+def out_of_range(d: Dts, rng: random.Random, n: int) -> list[Call]:
+    """Spot values and last-traded dts at sessions/minutes before or after the data.
+
+    zipline checks the asset's lifetime first: NaN (volume 0, NaT) outside it.
+    """
+    first, last = pd.Timestamp(d.sessions[0]), pd.Timestamp(d.sessions[-1])
+    out: list[Call] = []
+    for _ in range(n):
+        asset, field = rng.choice(d.assets), rng.choice(SPOT_FIELDS)
+        day = (
+            (first - pd.Timedelta(days=rng.randrange(5, 60)))
+            if rng.random() < 0.5
+            else (last + pd.Timedelta(days=rng.randrange(5, 60)))
+        )
+        session = d.cal.date_to_session(day, direction="next")
+        minute = d.cal.session_close(session)
+        for dt, freq in ((session, "daily"), (minute, "minute")):
+            out.append(
+                (
+                    f"get_spot_value({asset}, {field!r}, {dt}, {freq!r})",
+                    lambda p, a=asset, f=field, t=dt, q=freq: p.get_spot_value(a, f, t, q),
+                )
+            )
+        out.append(
+            (
+                f"get_last_traded_dt({asset}, {session}, 'daily')",
+                lambda p, a=asset, t=session: p.get_last_traded_dt(a, t, "daily"),
+            )
+        )
+    return out
+
+
 FAMILIES: dict[str, Callable[[Dts, random.Random, int], list[Call]]] = {
     "history_daily": history_daily,
     "history_minute": history_minute,
@@ -221,4 +253,5 @@ FAMILIES: dict[str, Callable[[Dts, random.Random, int], list[Call]]] = {
     "adjustments": adjustments,
     "last_traded": last_traded,
     "corporate_actions": corporate_actions,
+    "out_of_range": out_of_range,
 }

@@ -6,12 +6,14 @@ Two worlds, each built once per test process:
   halts, a late listing, a delisting; daily and minute bars), written into zipline's bcolz /
   SQLite files with zipline's own writers. Portals: zipline's ``DataPortal``, the shim built from
   rustybt's Arrow readers and the shim built from zipline's own readers.
-- ``csv_world``: the same kind of bundle written as csvdir CSVs and ingested twice from those
-  files: by zipline's ``csvdir`` bundle and by rustybt's csvdir source.
+- ``csv_world``: the same kind of bundle (without mergers and stock dividends, which csvdir
+  cannot carry) written as csvdir CSVs — halts as zero rows, zipline's "no data" — and
+  ingested twice from those files: by zipline's ``csvdir`` bundle and by rustybt's csvdir source.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,10 @@ import pandas as pd
 import pytest
 
 from rustybt.testing.zipline_reference import zipline_available
+
+_REPO = str(Path(__file__).resolve().parents[2])
+if _REPO not in sys.path:  # the helpers are imported as tests.compat._* (also under bare pytest)
+    sys.path.insert(0, _REPO)
 
 SKIP_REASON = (
     "zipline-reloaded is not installed (it comes with the dev extra: pip install -e .[dev])"
@@ -115,7 +121,6 @@ def csv_world(tmp_path_factory: pytest.TempPathFactory) -> World:
             n_assets=4,
             minute=True,
             csv_compatible=True,
-            halts=False,
             seed=7,
         )
         csvdir = write_csvdir(source, root / "csv", ("daily", "minute"))

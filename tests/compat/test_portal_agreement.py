@@ -26,6 +26,12 @@ PORTAL_BUGS = {
         "ArrowDataPortal minute spot value at a minute outside trading hours (e.g. 23:00 UTC) "
         "returns a trading minute's bar; zipline returns NaN (volume 0) for OHLCV there"
     ),
+    "out_of_range": (
+        "ArrowDataPortal spot values / last traded dt outside the bundle's sessions: zipline "
+        "checks the asset's lifetime first and returns NaN / 0 / NaT; rustybt returns the first "
+        "session's bar for a daily dt before the data (A000 'close' 30 days before: 130.76 vs "
+        "NaN) and raises NoDataOnDate after the last session or before the first minute"
+    ),
 }
 
 _reference_cache: dict[tuple[int, str, int], list[Any]] = {}

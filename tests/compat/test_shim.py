@@ -95,6 +95,10 @@ def test_futures_and_fetcher(world: Any) -> None:
         DataPortal(z.asset_finder, z.calendar, z.first_trading_day, rustybt_root=Path("/nowhere"))
 
 
+def _shim_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in (root / SHIM_DIR).iterdir() if not p.name.startswith("."))
+
+
 def test_foreign_readers_are_converted_once(world: Any, tmp_path: Path) -> None:
     z = world.zipline
     args = (z.asset_finder, z.calendar, z.first_trading_day)
@@ -104,17 +108,17 @@ def test_foreign_readers_are_converted_once(world: Any, tmp_path: Path) -> None:
         "rustybt_root": tmp_path,
     }
     first = DataPortal(*args, **kwargs)
-    shim_dirs = list((tmp_path / SHIM_DIR).iterdir())
+    shim_dirs = _shim_dirs(tmp_path)
     assert len(shim_dirs) == 1
     stamp = first.bundle.path.stat().st_mtime_ns
     second = DataPortal(*args, **kwargs)
     assert second.bundle.path == first.bundle.path
     assert second.bundle.path.stat().st_mtime_ns == stamp
-    assert list((tmp_path / SHIM_DIR).iterdir()) == shim_dirs
+    assert _shim_dirs(tmp_path) == shim_dirs
     # a different reader set is a different key
     third = DataPortal(*args, **{**kwargs, "equity_minute_reader": z.minute_reader})
     assert third.bundle.path != first.bundle.path
-    assert len(list((tmp_path / SHIM_DIR).iterdir())) == 2
+    assert len(_shim_dirs(tmp_path)) == 2
 
 
 def test_reader_without_files_is_keyed_by_its_data(world: Any, tmp_path: Path) -> None:
@@ -184,3 +188,86 @@ def test_arrow_readers_with_a_zipline_adjustment_reader(world: Any) -> None:
     )
     assert shim.adjustment_reader is z.adjustment_reader
     assert shim.bundle.version == world.bundle.version
+
+
+class Hidden:
+    """A reader/finder proxy that hides where its data lives (no files to hash)."""
+
+    _HIDE = frozenset({"_rootdir", "_maybe_table_rootdir", "conn", "engine", "_country_group"})
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._HIDE:
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_readers_without_files_convert_and_agree(world: Any, tmp_path: Path) -> None:
+    """Minute reader, adjustment reader and asset finder keyed by their data, not files."""
+    z = world.zipline
+    finder, minute, adj = (
+        Hidden(z.asset_finder),
+        Hidden(z.minute_reader),
+        Hidden(z.adjustment_reader),
+    )
+    key = content_key(finder, None, minute, adj)
+    assert key == content_key(finder, None, minute, adj)
+    assert key != content_key(finder, None, z.minute_reader, adj)
+    shim = DataPortal(
+        finder, z.calendar, z.first_trading_day,
+        equity_minute_reader=minute, adjustment_reader=adj, rustybt_root=tmp_path,
+    )  # fmt: skip
+    assert shim.bundle.frequencies == ("minute",)
+    assets = z.assets()
+    for end in list(world.bundle.sessions)[5::11]:
+        dt = z.calendar.session_close(end)
+        want = z.data_portal.get_history_window(assets, dt, 50, "1m", "close", "minute")
+        assert same(want, shim.get_history_window(assets, dt, 50, "1m", "close", "minute"))
+
+
+def test_stale_shim_directory_is_rebuilt(world: Any, tmp_path: Path) -> None:
+    z = world.zipline
+    kwargs = {"equity_daily_reader": z.daily_reader, "rustybt_root": tmp_path}
+    first = DataPortal(z.asset_finder, z.calendar, z.first_trading_day, **kwargs)
+    pointer = first.bundle.path.parent / "CURRENT"
+    pointer.write_text("gone\n")  # points at a version that does not exist
+    second = DataPortal(z.asset_finder, z.calendar, z.first_trading_day, **kwargs)
+    assert second.bundle.path != first.bundle.path
+    assert second.bundle.version == first.bundle.version
+
+
+def test_mixed_bundles_are_treated_as_foreign(world: Any, tmp_path: Path) -> None:
+    """Arrow readers of two different bundle versions: converted like any other readers."""
+    from rustybt.data.arrow_portal import ArrowMinuteBarReader
+
+    z = world.zipline
+    shim = DataPortal(
+        z.asset_finder, z.calendar, z.first_trading_day,
+        equity_daily_reader=ArrowDailyBarReader(world.bundle),
+        equity_minute_reader=ArrowMinuteBarReader(world.shim_zipline.bundle),
+        adjustment_reader=z.adjustment_reader, rustybt_root=tmp_path,
+    )  # fmt: skip
+    assert shim.bundle.version not in (world.bundle.version, world.shim_zipline.bundle.version)
+    assets = world.assets
+    end = world.bundle.sessions[-5]
+    want = z.data_portal.get_history_window(assets, end, 30, "1d", "price", "daily")
+    assert same(want, shim.get_history_window(assets, end, 30, "1d", "price", "daily"))
+
+
+def test_rustybt_only_construction(world: Any) -> None:
+    """rustybt's own finder, calendar and assets (no zipline objects): rustybt assets back."""
+    from rustybt.assets import Asset
+
+    b = world.bundle
+    shim = DataPortal(b.asset_finder, b.calendar, b.first_session, ArrowDailyBarReader(b))
+    assets = b.asset_finder.retrieve_all([2, 0])
+    frame = shim.get_history_window(assets, b.sessions[-1], 5, "1d", "close", "daily")
+    assert list(frame.columns) == assets and all(type(c) is type(assets[0]) for c in frame.columns)
+    assert isinstance(frame.columns[0], Asset)
+    split_day = b.read_splits()["effective_date"].iloc[0]
+    sid = int(b.read_splits()["sid"].iloc[0])
+    splits = shim.get_splits(b.asset_finder.retrieve_all([sid]), split_day)
+    assert splits == [(b.asset_finder.retrieve_asset(sid), 0.5)]
+    assert type(splits[0][0]) is type(assets[0])

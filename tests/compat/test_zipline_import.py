@@ -199,3 +199,72 @@ def test_default_zipline_root_from_environment(
     bundle, _ = import_zipline_bundle("envroot", as_name="renamed", timestamp=STAMP)
     assert bundle.name == "renamed"
     assert load("renamed").version == bundle.version
+
+
+def test_dividend_on_a_halt_is_reported(
+    world: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A payout whose ex_date has no daily bar is left out (rustybt needs the bar) and said so."""
+    import sqlite3
+
+    zroot = _as_zipline_root(world.zipline.path, tmp_path / "zipline", "halted")
+    sessions = pd.DatetimeIndex(world.bundle.sessions)
+    traded = set(pd.DatetimeIndex(world.bundle.read_daily(0)["date"]))
+    halt = next(s for s in sessions[1:] if s not in traded)
+    seconds = int(halt.value // 10**9)
+    with sqlite3.connect(zroot / "data" / "halted" / STAMP / "adjustments.sqlite") as conn:
+        conn.execute(
+            "INSERT INTO dividend_payouts (sid, ex_date, declared_date, record_date, pay_date, "
+            "amount) VALUES (0, ?, ?, ?, ?, 0.5)",
+            (seconds, seconds, seconds, seconds),
+        )
+    code = main(["--root", str(tmp_path / "r"), "bundles", "import-zipline", "halted",
+                 "--zipline-root", str(zroot)])  # fmt: skip
+    assert code == 0
+    assert "1 dividends whose ex_date has no daily bar were left out" in capsys.readouterr().out
+
+
+def test_readers_ingest_function(world: Any, tmp_path: Path) -> None:
+    from rustybt.data.bundles import ingest, register, unregister
+    from rustybt.data.bundles.sources.zipline_import import zipline_readers_ingest
+
+    z = world.zipline
+    register(
+        "from-readers",
+        zipline_readers_ingest(
+            asset_finder=z.asset_finder,
+            daily_reader=z.daily_reader,
+            adjustment_reader=z.adjustment_reader,
+        ),
+        start_session=world.bundle.first_session,
+        end_session=world.bundle.last_session,
+    )
+    try:
+        bundle = ingest("from-readers", root=tmp_path)
+    finally:
+        unregister("from-readers")
+    assert_same_bars(bundle, z.daily_reader, None, [0, 1, 2, 3])
+    assert_same_adjustments(bundle, z.adjustment_reader)
+
+
+def test_partly_missing_bars_are_counted_not_written() -> None:
+    from rustybt.data.bundles.sources.zipline_import import _split_bars
+
+    times = pd.date_range("2020-01-02", periods=3, freq="D")
+    nan = np.nan
+    opens = np.array([[1.0], [nan], [nan]])
+    rest = np.array([[1.0], [1.0], [nan]])
+    volume = np.array([[10.0], [5.0], [0.0]])
+    [(sid, frame, dropped)] = list(
+        _split_bars(times, [opens, rest, rest, rest, volume], [7], "date")
+    )
+    assert (sid, len(frame), dropped) == (7, 1, 1)
+    assert frame["volume"].tolist() == [10]
+
+
+def test_import_needs_a_bar_reader() -> None:
+    from rustybt.data.bundles.errors import IngestError
+    from rustybt.data.bundles.sources.zipline_import import _reader_span
+
+    with pytest.raises(IngestError, match="needs a daily or a minute bar reader"):
+        _reader_span(None, None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from portal_fixed import DIV_AT, N, SPLIT_AT, fixed_bundle
+from portal_fixed import DIV_AT, SPLIT_AT, N, fixed_bundle
 
 from rustybt.assets import SidsNotFound
 from rustybt.data.arrow_portal import (
@@ -275,3 +275,9 @@ def test_from_path_and_name(world: tuple, tmp_path: Path, monkeypatch: pytest.Mo
     r = ArrowDataPortal(str(p.bundle.path))
     np.testing.assert_array_equal(
         r.history(2, "close", 3, end_dt=s[5], return_type="array"), [13, 14, 15])
+
+
+def test_sql_delegates_to_the_sql_module(world: tuple) -> None:
+    _s, p = world
+    result = p.sql("SELECT count(*) AS n FROM daily_bars WHERE sid = ?", [2])
+    assert int(result.df()["n"].iloc[0]) == N

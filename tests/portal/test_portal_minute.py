@@ -25,7 +25,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple:
 
 
 def test_early_close_minutes(world: tuple) -> None:
-    spec, bundle, p, o = world
+    _spec, _bundle, p, o = world
     close_0703 = pd.Timestamp("2024-07-03 17:00", tz="UTC")  # 13:00 New York
     frame = p.history([0, 1, 2], "close", 400, "1m", end_dt=close_0703)
     assert frame.index[-1] == close_0703
@@ -43,7 +43,7 @@ def test_early_close_minutes(world: tuple) -> None:
 @pytest.mark.parametrize("field", ["open", "high", "low", "close", "volume", "price"])
 @pytest.mark.parametrize("minute", ["14:31", "14:35", "17:00"])
 def test_partial_day_bar(world: tuple, field: str, minute: str) -> None:
-    spec, bundle, p, o = world
+    _spec, _bundle, p, o = world
     end = pd.Timestamp(f"2024-07-03 {minute}", tz="UTC")
     got = p.history([0, 1, 2], field, 4, "1d", end_dt=end, data_frequency="minute",
                     return_type="array")
@@ -55,7 +55,7 @@ def test_partial_day_bar(world: tuple, field: str, minute: str) -> None:
 
 
 def test_minute_spot_values(world: tuple) -> None:
-    spec, bundle, p, o = world
+    _spec, _bundle, p, o = world
     rng = np.random.default_rng(0)
     for m in rng.choice(len(o.minutes), 60, replace=False):
         dt = o.minutes[int(m)]
@@ -89,8 +89,23 @@ def test_minute_only_bundle_aggregates_daily(tmp_path: Path) -> None:
 
 
 def test_minute_history_default_end_and_index_cache(world: tuple) -> None:
-    spec, bundle, p, o = world
+    p = world[2]
     last = p.history([0], "volume", 3, "1m")
     assert last.index[-1] == p.last_available_minute
     again = p.history([0, 1], "close", 2, "1d", data_frequency="minute")
     assert again.index[-1] == p.last_available_session
+
+
+def test_minute_zero_copy(world: tuple) -> None:
+    _spec, _bundle, p, o = world
+    store = p.store("minute")
+    views = 0
+    for sid in range(3):
+        for end in o.minutes[500::700]:
+            arr = p.history(sid, "volume", 30, "1m", end_dt=end, return_type="array")
+            expected = o.minute_history(sid, "volume", 30, end).to_numpy()
+            np.testing.assert_allclose(arr, expected, rtol=1e-12)
+            if np.shares_memory(arr, store.columns["volume"]):
+                assert not arr.flags.writeable
+                views += 1
+    assert views > 0

@@ -122,6 +122,8 @@ def _check_minute(spec: Any, portal: ArrowDataPortal, oracle: Oracle, queries: l
             for j, s in enumerate(sids):
                 same(arr[:, j], exp_1m[s])
                 same(frame[s], exp_1m[s])
+                one = portal.history(s, field, bar_count, "1m", end_dt=end, return_type="array")
+                same(one, exp_1m[s])
             assert frame.index.equals(exp_1m[sids[0]].index)
         days = max(1, bar_count % 12)
         try:

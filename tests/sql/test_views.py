@@ -133,7 +133,21 @@ def test_bundle_sql_is_cached_per_version(small_bundle: Bundle) -> None:
     first.close()  # idempotent
     with pytest.raises(RuntimeError, match="closed"):
         first.new_cursor()
-    assert bundle_sql(small_bundle) is not first  # a closed one is replaced
+    second = bundle_sql(small_bundle)
+    assert second is not first  # a closed one is replaced
+
+
+def test_bundle_sql_cache_is_bounded(tmp_path: Path) -> None:
+    from rustybt.data.arrow_portal import sql as sql_module
+
+    one = bars_frame(SESSIONS[:2], np.ones(2), np.ones(2))
+    bundles = [write_bundle(tmp_path / str(i), {1: one}, name=f"b{i}") for i in range(10)]
+    engines = [sql_module.bundle_sql(b) for b in bundles]
+    assert len(sql_module._CACHE) == sql_module._CACHE_SIZE
+    assert sql_module.bundle_sql(bundles[-1]) is engines[-1]
+    assert sql_module.bundle_sql(bundles[0]) is not engines[0]  # evicted, rebuilt
+    for e in engines:
+        e.close()
 
 
 def test_empty_bundle_without_bars(tmp_path: Path) -> None:

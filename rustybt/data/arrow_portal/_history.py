@@ -93,10 +93,8 @@ class HistoryEngine:
         ``row_sessions`` gives each row's session: a slice for daily windows, an index array
         for minute windows.
         """
-        if isinstance(row_sessions, slice):
-            s0 = int(row_sessions.start)
-        else:
-            s0 = int(row_sessions[0])
+        first = row_sessions.start if isinstance(row_sessions, slice) else row_sessions[0]
+        s0 = int(first)
         rows = list(drows)
         count = self.d["volume_adj_count" if volume else "price_adj_count"]
         need = np.flatnonzero(count[rows, s0] != count[rows, perspective])
@@ -137,16 +135,25 @@ class HistoryEngine:
         end_session: int,
         seed: Callable[[int, int], float],
     ) -> np.ndarray:
-        """zipline's 'price': seed leading NaNs, forward fill, NaN after each asset's end."""
+        """zipline's 'price': seed leading NaNs, forward fill, NaN after each asset's end.
+
+        Assets listed after the window start, or delisted before it, need no seed: there is
+        no earlier trade (bars lie inside lifetimes), or every row ends up NaN anyway.
+        """
+        rows = list(drows)
+        first = int(row_sessions[0])
+        starts = self.start_index[rows]
+        ends = self.end_index[rows]
         for j in np.flatnonzero(np.isnan(out[0])).tolist():
-            out[0, j] = seed(j, drows[j])
+            if starts[j] <= first <= ends[j]:
+                out[0, j] = seed(j, rows[j])
         if np.isnan(out).any():
             out = _ffill(out)
-        ends = self.end_index[list(drows)]
-        late = ends < end_session
-        if late.any():
-            for j in np.flatnonzero(late).tolist():
-                out[row_sessions > ends[j], j] = np.nan
+        late = np.flatnonzero(ends < end_session)
+        if len(late):
+            cuts = np.searchsorted(row_sessions, ends[late], side="right")
+            for j, cut in zip(late.tolist(), cuts.tolist(), strict=True):
+                out[cut:, j] = np.nan
         return out
 
     # ------------------------------------------------------------------ daily data

@@ -13,12 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from rustybt.assets import SidsNotFound
 from rustybt.data.arrow_portal import _build
 from rustybt.data.arrow_portal import _format as F
+from rustybt.data.arrow_portal._fast import FastHistoryMixin
 from rustybt.data.arrow_portal._history import HistoryEngine
+from rustybt.data.arrow_portal._queries import (
+    DATA_FREQ,
+    HISTORY_FIELDS,
+    SPOT_FIELDS,
+    ZiplineQueriesMixin,
+)
 from rustybt.data.arrow_portal._spot import SpotReader
-from rustybt.data.arrow_portal.adjustments import AdjustmentEvents, load_events, ratio_between
+from rustybt.data.arrow_portal.adjustments import AdjustmentEvents, load_events
 from rustybt.data.arrow_portal.cache import HistoryCache
 from rustybt.data.arrow_portal.errors import (
     HistoryWindowStartsBeforeData,
@@ -32,9 +38,7 @@ from rustybt.data.arrow_portal.window import CalendarIndex, to_ns
 
 __all__ = ["HISTORY_FIELDS", "SPOT_FIELDS", "ArrowDataPortal"]
 
-HISTORY_FIELDS = frozenset({"open", "high", "low", "close", "volume", "price"})
-SPOT_FIELDS = HISTORY_FIELDS | {"last_traded"}
-_DATA_FREQ = {"daily": "daily", "minute": "minute", "1d": "daily", "1m": "minute"}
+_DATA_FREQ = DATA_FREQ
 
 
 def _as_bundle(bundle: Any) -> Any:
@@ -48,7 +52,7 @@ def _as_bundle(bundle: Any) -> Any:
     return load(str(bundle))
 
 
-class ArrowDataPortal:
+class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
     """History and spot values of one bundle version, served from memory-mapped Arrow.
 
     Args:
@@ -198,16 +202,6 @@ class ArrowDataPortal:
         """Session/minute positions used by the stores (minutes attached on first use)."""
         return self._cal
 
-    # ------------------------------------------------------------------ assets
-    def _sid(self, asset: Any) -> int:
-        return asset if type(asset) is int else int(getattr(asset, "sid", asset))
-
-    def _drow(self, sid: int) -> int:
-        row = self._row.get(sid)
-        if row is None:
-            raise SidsNotFound([sid])
-        return row
-
     # ------------------------------------------------------------------ history
     def history(
         self,
@@ -239,95 +233,53 @@ class ArrowDataPortal:
         """
         single_field = type(fields) is str
         single_asset = type(assets) is int or hasattr(assets, "sid")
+        cache = self.cache
+        if cache is None:
+            return self._compute(assets, fields, bar_count, frequency, end_dt, data_frequency,
+                                 return_type, single_asset, single_field)
+        sids = (self._sid(assets),) if single_asset else tuple(self._sid(a) for a in assets)
+        key = (sids, fields if single_field else tuple(fields), bar_count, frequency,
+               data_frequency, None if end_dt is None else to_ns(end_dt), return_type,
+               single_asset)
+        hit = cache.get(key, bar_count)
+        if hit is not None:
+            return hit
+        result = self._compute(assets, fields, bar_count, frequency, end_dt, data_frequency,
+                               return_type, single_asset, single_field)
+        if not (isinstance(result, np.ndarray) and not result.flags.writeable):
+            cache.put(key, bar_count, result)  # views of the map cost nothing: not cached
+        return result
+
+    def _compute(
+        self,
+        assets: Any,
+        fields: Any,
+        bar_count: int,
+        frequency: str,
+        end_dt: Any,
+        data_frequency: str | None,
+        return_type: str,
+        single_asset: bool,
+        single_field: bool,
+    ) -> Any:
+        """Dispatch to a fast path when one applies, else to the general path."""
         if (
-            single_field and frequency == "1d" and data_frequency in (None, "daily")
-            and self.cache is None and not self.zipline_exact and fields in HISTORY_FIELDS
-            and bar_count >= 1
+            single_field and not self.zipline_exact
+            and fields in HISTORY_FIELDS and bar_count >= 1
         ):
-            if single_asset and return_type == "array":
-                return self._fast_one(assets, fields, bar_count, end_dt)  # type: ignore[arg-type]
-            if not single_asset and type(assets) is list:
-                return self._fast_many(assets, fields, bar_count, end_dt, return_type)  # type: ignore[arg-type]
+            field = str(fields)
+            if frequency == "1d" and data_frequency in (None, "daily"):
+                if single_asset and return_type == "array":
+                    return self._fast_one(assets, field, bar_count, end_dt)
+                if not single_asset and type(assets) is list:
+                    return self._fast_many(assets, field, bar_count, end_dt, return_type)
+            elif (frequency == "1m" and single_asset and return_type == "array"
+                  and data_frequency in (None, "minute", "1m")):
+                out = self._fast_one_minute(assets, field, bar_count, end_dt)
+                if out is not None:
+                    return out
         return self._history(assets, fields, bar_count, frequency, end_dt, data_frequency,
                              return_type, single_asset, single_field)
-
-    def _window_bounds(self, bar_count: int, end_dt: Any) -> tuple[int, int]:
-        e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
-        s = e - bar_count + 1
-        if s < 0:
-            self._starts_before_data(bar_count)
-        return s, e
-
-    def _fast_one(self, asset: Any, field: str, bar_count: int, end_dt: Any) -> np.ndarray:
-        """One asset, one field, daily, default mode: a view when nothing needs changing."""
-        s, e = self._window_bounds(bar_count, end_dt)
-        sid = asset if type(asset) is int else int(asset.sid)
-        r = self._row.get(sid)
-        if r is None:
-            raise SidsNotFound([sid])
-        d = self._engine.d
-        volume = field == "volume"
-        w = d["close" if field == "price" else field][r, s : e + 1]
-        count = d["volume_adj_count" if volume else "price_adj_count"][r]
-        adjust = count[s] != count[e]
-        if field == "price" and (self._engine.end_index[r] < e or np.isnan(w).any()):
-            return self._engine.daily_history([r], field, s, e)[:, 0]
-        if not adjust:
-            return w
-        fac = d["volume_factor" if volume else "price_factor"][r]
-        return w * (fac[s : e + 1] / fac[e])
-
-    def _count_rows(self, volume: bool) -> list[np.ndarray]:
-        """Per-asset 1-D views of an adjustment-count column (scalar lookups are cheapest)."""
-        name = "volume_adj_count" if volume else "price_adj_count"
-        views = self._row_views.get(name)
-        if views is None:
-            views = self._row_views[name] = list(self._engine.d[name])
-        return views
-
-    def _fast_many(
-        self, assets: list[Any], field: str, bar_count: int, end_dt: Any, return_type: str
-    ) -> Any:
-        """A list of assets, one field, daily, default mode: one fancy-indexed block."""
-        if return_type not in ("array", "dataframe"):
-            raise ValueError(f"return_type must be 'dataframe' or 'array', not {return_type!r}")
-        s, e = self._window_bounds(bar_count, end_dt)
-        row_of = self._row
-        try:
-            rows = [row_of[a if type(a) is int else a.sid] for a in assets]
-        except (KeyError, AttributeError):
-            rows = [self._drow(self._sid(a)) for a in assets]
-        d = self._engine.d
-        block = d["close" if field == "price" else field][rows, s : e + 1]
-        if field == "price" and rows and (
-            np.isnan(block).any() or min(self._end_list[r] for r in rows) < e
-        ):  # needs seeding, forward fill or NaNs after a delisting
-            out = self._engine.daily_history(rows, field, s, e)
-        else:
-            volume = field == "volume"
-            counts = self._count_rows(volume)
-            for r in rows:
-                if counts[r][s] != counts[r][e]:
-                    # F[t] / F[e] is exactly 1.0 for rows without adjustments in the window
-                    fac = d["volume_factor" if volume else "price_factor"][rows, s : e + 1]
-                    block *= fac / fac[:, -1:]
-                    break
-            out = block.T
-        if return_type == "array":
-            return out
-        maker = self._frame_maker()
-        return maker.frame(out, maker.sessions[s : e + 1], assets)
-
-    def _starts_before_data(self, bar_count: int) -> None:
-        import pandas as pd
-
-        first = pd.Timestamp(int(self._cal.sessions[0]))
-        idx = min(bar_count, self._cal.n_sessions - 1)
-        raise HistoryWindowStartsBeforeData(
-            first_trading_day=first.date(),
-            bar_count=bar_count,
-            suggested_start_day=pd.Timestamp(int(self._cal.sessions[idx])).date(),
-        )
 
     def _history(
         self,
@@ -362,15 +314,6 @@ class ArrowDataPortal:
         sids = [self._sid(a) for a in asset_list]
         drows = [self._drow(s) for s in sids]
 
-        key = None
-        if self.cache is not None:
-            key = (tuple(sids), tuple(field_list), bar_count, frequency, dfreq,
-                   to_ns(end_dt) if end_dt is not None else None, return_type,
-                   single_asset, single_field)
-            hit = self.cache.get(key, bar_count)
-            if hit is not None:
-                return hit
-
         if frequency == "1d" and dfreq == "daily":
             e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
             s = e - bar_count + 1
@@ -401,11 +344,8 @@ class ArrowDataPortal:
             arrays = {f: self._engine.minute_history(sids, drows, f, a, b) for f in field_list}
             start, stop = a, b + 1
 
-        result = self._wrap(arrays, field_list, asset_list, single_asset, single_field,
-                            frequency, start, stop, return_type)
-        if key is not None and self.cache is not None:
-            self.cache.put(key, bar_count, result)
-        return result
+        return self._wrap(arrays, field_list, asset_list, single_asset, single_field,
+                          frequency, start, stop, return_type)
 
     def _starts_before_data_minute(self, bar_count: int) -> None:
         import pandas as pd
@@ -468,97 +408,6 @@ class ArrowDataPortal:
             raise InvalidField(f"Invalid field: {field}")
         return self._history(list(assets), field, bar_count, frequency, end_dt,
                              data_frequency, return_type, False, True)
-
-    # ------------------------------------------------------------------ spot values
-    def get_spot_value(self, assets: Any, field: str, dt: Any, data_frequency: str) -> Any:
-        """Value of ``field`` at ``dt``: a scalar for one asset, a list for an iterable."""
-        if type(assets) is int or hasattr(assets, "sid"):
-            return self.get_scalar_asset_spot_value(assets, field, dt, data_frequency)
-        return [self.get_scalar_asset_spot_value(a, field, dt, data_frequency) for a in assets]
-
-    def get_scalar_asset_spot_value(
-        self, asset: Any, field: str, dt: Any, data_frequency: str
-    ) -> Any:
-        """Spot value for one asset (float; int for volume; Timestamp/NaT for last_traded)."""
-        sid = asset if type(asset) is int else int(asset.sid)
-        r = self._row.get(sid)
-        if r is None:
-            raise SidsNotFound([sid])
-        if data_frequency == "daily" and field == "close" and not self.zipline_exact:
-            e = self._cal.session_index(dt)
-            if self._engine.start_index[r] <= e <= self._engine.end_index[r]:
-                return float(self._close[r, e])
-            return np.nan
-        if field not in SPOT_FIELDS:
-            raise InvalidField(f"Invalid column: {field}")
-        freq = _DATA_FREQ.get(data_frequency)
-        if freq == "daily":
-            return self._spot.daily(r, field, dt)
-        if freq == "minute":
-            self._require_minutes()
-            return self._spot.minute(r, sid, field, dt)
-        raise InvalidFrequency(f"Invalid data_frequency: {data_frequency}")
-
-    def get_last_traded_dt(self, asset: Any, dt: Any, data_frequency: str) -> Any:
-        """Last session (daily) or minute (minute) at or before ``dt`` with volume, or NaT."""
-        sid = self._sid(asset)
-        r = self._drow(sid)
-        if _DATA_FREQ.get(data_frequency) == "minute":
-            self._require_minutes()
-            return self._spot.minute_last_traded(sid, dt)
-        return self._spot.daily_last_traded(r, dt)
-
-    def get_adjustments(
-        self, assets: Any, field: str, dt: Any, perspective_dt: Any
-    ) -> list[float]:
-        """Per asset, the product of ratios effective in (dt, perspective_dt] (zipline)."""
-        if type(assets) is int or hasattr(assets, "sid"):
-            assets = [assets]
-        events = self._load_events().by_sid
-        after, upto = to_ns(dt), to_ns(perspective_dt)
-        return [
-            ratio_between(events.get(self._sid(a)), after, upto, field == "volume")
-            for a in assets
-        ]
-
-    def get_adjusted_value(
-        self,
-        asset: Any,
-        field: str,
-        dt: Any,
-        perspective_dt: Any,
-        data_frequency: str,
-        spot_value: float | None = None,
-    ) -> Any:
-        """Spot value at ``dt`` adjusted for ratios effective in (dt, perspective_dt]."""
-        if spot_value is None:
-            spot_value = self.get_spot_value(asset, field, dt, data_frequency)
-        ratio = self.get_adjustments(asset, field, dt, perspective_dt)[0]
-        return spot_value * ratio
-
-    def get_splits(self, assets: Any, dt: Any) -> list[tuple[Any, float]]:
-        """[(asset, ratio)] for splits effective exactly on session ``dt``."""
-        if not assets:
-            return []
-        ns = to_ns(dt)
-        todays = self._load_events().splits_on.get(ns)
-        if not todays:
-            return []
-        wanted = {self._sid(a): a for a in assets}
-        finder = self.asset_finder
-        return [
-            (wanted[sid] if hasattr(wanted[sid], "sid") else finder.retrieve_asset(sid), ratio)
-            for sid, ratio in todays
-            if sid in wanted
-        ]
-
-    def get_stock_dividends(self, sid: Any, trading_days: Any) -> list[dict[str, Any]]:
-        """Stock dividends of ``sid`` with start < ex_date and pay_date < end (zipline)."""
-        return self._spot.stock_dividends(self._sid(sid), trading_days)
-
-    def contains(self, asset: Any, field: str) -> bool:
-        """True for the bar fields (open, high, low, close, volume, price, last_traded)."""
-        return field in SPOT_FIELDS
 
     def sql(self, query: str, params: Any = None) -> Any:
         """Run an analyst SQL query over the bundle (see :mod:`.sql`, DuckDB)."""

@@ -1,8 +1,10 @@
 """SQL over bundles with DuckDB: read-only, confined to the bundle, one cursor per thread.
 
->>> result = sql(bundle, "SELECT sid, avg(close) FROM daily_bars WHERE date >= ? GROUP BY sid",
-...              ["2020-01-01"])
->>> result.arrow(); result.pl(); result.df()
+Example::
+
+    result = sql(bundle, "SELECT sid, avg(close) FROM daily_bars WHERE date >= ? GROUP BY sid",
+                 ["2020-01-01"])
+    result.arrow(); result.pl(); result.df()
 
 Relations: ``daily_bars``, ``daily_bars_adjusted``, ``minute_bars``, ``assets``,
 ``symbol_history``, ``splits``, ``mergers``, ``dividends``, ``stock_dividends``, ``sessions``,
@@ -249,15 +251,19 @@ def _to_arrow(table: Any) -> pa.Table:
 
 _CACHE: dict[tuple[int, str, str], BundleSQL] = {}
 _CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 8
 
 
 def bundle_sql(bundle: Bundle) -> BundleSQL:
     """The process-wide :class:`BundleSQL` of a bundle version (created once, then reused)."""
     key = (os.getpid(), str(bundle.path), bundle.version)
     with _CACHE_LOCK:
-        found = _CACHE.get(key)
+        found = _CACHE.pop(key, None)
         if found is None or found._closed:
-            found = _CACHE[key] = BundleSQL(bundle)
+            found = BundleSQL(bundle)
+        _CACHE[key] = found  # most recently used last
+        while len(_CACHE) > _CACHE_SIZE:  # forget the oldest; it closes when unreferenced
+            _CACHE.pop(next(iter(_CACHE)))
         return found
 
 

@@ -123,7 +123,7 @@ def _raise_first(mask: np.ndarray, reason: str, label: str, column: str, values:
         raise IngestError(reason, file=label, row=i + 1, column=column, value=values[i])
 
 
-def _check_values(values: dict[str, np.ndarray], label: str) -> None:
+def _check_values(values: dict[str, np.ndarray], label: str, exact_volume: bool = False) -> None:
     for col in PRICE_COLUMNS:
         v = values[col]
         _raise_first(np.isnan(v), "missing price", label, col, v)
@@ -144,7 +144,8 @@ def _check_values(values: dict[str, np.ndarray], label: str) -> None:
     vol = values["volume"]
     _raise_first(np.isnan(vol), "missing volume", label, "volume", vol)
     _raise_first(~np.isfinite(vol), "volume is not finite", label, "volume", vol)
-    _raise_first(vol >= _VOLUME_MAX, "volume does not fit in int64", label, "volume", vol)
+    if not exact_volume:  # integer input fits by construction
+        _raise_first(vol >= _VOLUME_MAX, "volume does not fit in int64", label, "volume", vol)
     _raise_first(vol < 0, "negative volume", label, "volume", vol)
     _raise_first(vol != np.round(vol), "volume is not an integer", label, "volume", vol)
 
@@ -243,16 +244,18 @@ def _checked_values(
     exact = vol.to_numpy(np.int64) if pd.api.types.is_integer_dtype(vol.dtype) else None
     keep = _drop_empty(values, idx, label, warn)
     if keep is None:
-        _check_values(values, label)
+        _check_values(values, label, exact is not None)
     else:
-        _check_kept(values, keep, label)
+        _check_kept(values, keep, label, exact is not None)
     return _values_frame(time_col, idx, values, keep, exact)
 
 
-def _check_kept(values: dict[str, np.ndarray], keep: np.ndarray, label: str) -> None:
+def _check_kept(
+    values: dict[str, np.ndarray], keep: np.ndarray, label: str, exact_volume: bool
+) -> None:
     """Check the rows left after dropping empty ones, reporting original row numbers."""
     try:
-        _check_values(values, label)
+        _check_values(values, label, exact_volume)
     except IngestError as err:
         assert err.row is not None
         row = int(np.flatnonzero(keep)[err.row - 1]) + 1

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from rustybt.data.bundles._lock import bundle_lock
 from rustybt.data.bundles.bundle import CACHE_DIR, Bundle
 from rustybt.data.bundles.errors import (
     BundleNotFound,
@@ -143,6 +144,17 @@ def ingest(
     except KeyError:
         raise BundleNotRegistered(name, list(_REGISTRY)) from None
     bundle_dir = _bundle_dir(name, root)
+    with bundle_lock(bundle_dir):  # a concurrent ingest of the same bundle waits here
+        return _ingest_locked(name, reg, bundle_dir, show_progress, source_extra)
+
+
+def _ingest_locked(
+    name: str,
+    reg: RegisteredBundle,
+    bundle_dir: Path,
+    show_progress: bool,
+    source_extra: dict[str, Any] | None,
+) -> Bundle:
     _remove_stale_temps(bundle_dir)
     writer = BundleWriter(
         bundle_dir,
@@ -287,18 +299,20 @@ def clean(name: str, keep: int = 1, *, root: Path | str | None = None) -> list[s
     dirs = _version_dirs(bundle_dir)
     if not dirs:
         raise BundleNotFound(name, bundle_root(root))
-    current = _current_dir(name, bundle_dir, root).name
-    keep_dirs = set(d.name for d in dirs[-keep:]) | {current}
-    removed = []
-    for d in dirs:
-        if d.name not in keep_dirs:
-            shutil.rmtree(d)
-            removed.append(d.name)
-    live = {Manifest.read(bundle_dir / d).version for d in keep_dirs}
-    cache = bundle_dir / CACHE_DIR
-    if cache.exists():
-        for entry in cache.iterdir():
-            if entry.name not in live:
-                shutil.rmtree(entry, ignore_errors=True)
-    _remove_stale_temps(bundle_dir)
+    with bundle_lock(bundle_dir):  # never while an ingest of this bundle is writing
+        dirs = _version_dirs(bundle_dir)
+        current = _current_dir(name, bundle_dir, root).name
+        keep_dirs = {d.name for d in dirs[-keep:]} | {current}
+        removed = []
+        for d in dirs:
+            if d.name not in keep_dirs:
+                shutil.rmtree(d)
+                removed.append(d.name)
+        live = {Manifest.read(bundle_dir / d).version for d in keep_dirs}
+        cache = bundle_dir / CACHE_DIR
+        if cache.exists():
+            for entry in cache.iterdir():
+                if entry.name not in live:
+                    shutil.rmtree(entry, ignore_errors=True)
+        _remove_stale_temps(bundle_dir)
     return removed
