@@ -170,6 +170,22 @@ def test_import_hdf5_daily(world: Any, tmp_path: Path) -> None:
     assert bundle.frequencies == ("daily",)
     assert_same_bars(bundle, reader, None, sids)
     assert_same_adjustments(bundle, z.adjustment_reader)
+    # the shim takes the HDF5 reader directly (zipline's own DataPortal cannot: no calendar)
+    from rustybt.data import DataPortal
+
+    shim = DataPortal(
+        z.asset_finder, z.calendar, z.first_trading_day, equity_daily_reader=reader,
+        adjustment_reader=z.adjustment_reader, rustybt_root=tmp_path / "shim",
+    )  # fmt: skip
+    assets = world.assets
+    for end in list(sessions)[20::13]:
+        want = z.data_portal.get_history_window(assets, end, 15, "1d", "price", "daily")
+        pd.testing.assert_frame_equal(
+            shim.get_history_window(assets, end, 15, "1d", "price", "daily"),
+            want,
+            check_exact=True,
+            check_freq=False,  # zipline's session index carries freq="C"; rustybt's has none
+        )
 
 
 def test_missing_bundle_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,7 +264,7 @@ def test_readers_ingest_function(world: Any, tmp_path: Path) -> None:
 
 
 def test_partly_missing_bars_are_counted_not_written() -> None:
-    from rustybt.data.bundles.sources.zipline_import import _split_bars
+    from rustybt.data.bundles.sources._zipline_import_readers import split_bars
 
     times = pd.date_range("2020-01-02", periods=3, freq="D")
     nan = np.nan
@@ -256,7 +272,7 @@ def test_partly_missing_bars_are_counted_not_written() -> None:
     rest = np.array([[1.0], [1.0], [nan]])
     volume = np.array([[10.0], [5.0], [0.0]])
     [(sid, frame, dropped)] = list(
-        _split_bars(times, [opens, rest, rest, rest, volume], [7], "date")
+        split_bars(times, [opens, rest, rest, rest, volume], [7], "date")
     )
     assert (sid, len(frame), dropped) == (7, 1, 1)
     assert frame["volume"].tolist() == [10]

@@ -30,6 +30,7 @@ class Spec:
     splits: pd.DataFrame | None = None
     mergers: pd.DataFrame | None = None
     dividends: pd.DataFrame | None = None
+    stock_dividends: pd.DataFrame | None = None
 
 
 def sessions(n: int, first: pd.Timestamp = FIRST_SESSION) -> pd.DatetimeIndex:
@@ -129,5 +130,6 @@ def write_bundle(spec: Spec, root: Path, name: str = "t") -> Bundle:
             w.write_daily_bars(sid, frame)
         for sid, frame in spec.minute.items():
             w.write_minute_bars(sid, frame)
-        w.write_adjustments(splits=spec.splits, mergers=spec.mergers, dividends=spec.dividends)
+        w.write_adjustments(splits=spec.splits, mergers=spec.mergers, dividends=spec.dividends,
+                            stock_dividends=spec.stock_dividends)
     return Bundle(w.version_dir, name=name)

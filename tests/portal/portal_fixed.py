@@ -55,6 +55,10 @@ def fixed_spec(minute: bool = False) -> Spec:
     d = sess[DIV_AT]
     spec.dividends = pd.DataFrame({"sid": [0], "ex_date": [d], "record_date": [d],
                                    "declared_date": [d], "pay_date": [d], "amount": [1.0]})
+    spec.stock_dividends = pd.DataFrame({
+        "sid": [2], "ex_date": [sess[15]], "record_date": [sess[15]],
+        "declared_date": [sess[14]], "pay_date": [sess[18]], "payment_sid": [0],
+        "ratio": [0.1]})
     return spec
 
 

@@ -242,6 +242,10 @@ def test_splits_and_metadata(world: tuple) -> None:
     assert p.get_splits([], s[SPLIT_AT]) == []
     assert p.get_splits([0], s[1]) == []
     assert p.get_stock_dividends(0, s) == []
+    (div,) = p.get_stock_dividends(2, s)
+    assert div["payment_sid"] == 0 and div["ratio"] == 0.1 and div["sid"] == 2
+    assert div["ex_date"] == s[15] and div["pay_date"] == s[18]
+    assert p.get_stock_dividends(2, s[16:]) == []  # ex_date must be after the first day
     assert p.get_stock_dividends(0, s[:0]) == []
     assert p.version == p.bundle.version
     assert p.sessions.equals(s)
@@ -281,3 +285,18 @@ def test_sql_delegates_to_the_sql_module(world: tuple) -> None:
     _s, p = world
     result = p.sql("SELECT count(*) AS n FROM daily_bars WHERE sid = ?", [2])
     assert int(result.df()["n"].iloc[0]) == N
+
+
+def test_to_ns_accepts_every_datetime_form() -> None:
+    import datetime as dt
+
+    from rustybt.data.arrow_portal.window import to_ns
+
+    ns = pd.Timestamp("2024-07-01 14:31", tz="UTC").value
+    assert to_ns(pd.Timestamp("2024-07-01 10:31", tz="America/New_York")) == ns
+    assert to_ns(np.datetime64("2024-07-01T14:31")) == ns
+    assert to_ns(ns) == ns and to_ns(np.int64(ns)) == ns
+    assert to_ns(dt.datetime(2024, 7, 1, 14, 31)) == ns
+    assert to_ns(dt.datetime(2024, 7, 1, 14, 31, tzinfo=dt.UTC)) == ns
+    assert to_ns(dt.date(2024, 7, 1)) == pd.Timestamp("2024-07-01").value
+    assert to_ns("2024-07-01 14:31") == ns

@@ -109,3 +109,23 @@ def test_minute_zero_copy(world: tuple) -> None:
                 assert not arr.flags.writeable
                 views += 1
     assert views > 0
+
+
+def test_zipline_exact_minute(world: tuple) -> None:
+    _spec, bundle, p, o = world
+    exact = ArrowDataPortal(bundle, zipline_exact=True)
+    for end in o.minutes[800::900]:
+        for field in ("open", "close", "volume", "price"):
+            a = exact.history([0, 1, 2], field, 120, "1m", end_dt=end, return_type="array")
+            b = p.history([0, 1, 2], field, 120, "1m", end_dt=end, return_type="array")
+            np.testing.assert_allclose(a, b, atol=5e-4 + 1e-9, equal_nan=True)
+            assert np.array_equal(a, np.round(a, 3), equal_nan=True)
+            a = exact.history([0, 1, 2], field, 2, "1d", end_dt=end, data_frequency="minute",
+                              return_type="array")
+            b = p.history([0, 1, 2], field, 2, "1d", end_dt=end, data_frequency="minute",
+                          return_type="array")
+            np.testing.assert_allclose(a, b, atol=5e-4 + 1e-9, equal_nan=True)
+            for sid in range(3):
+                sa = exact.get_spot_value(sid, field, end, "minute")
+                sb = p.get_spot_value(sid, field, end, "minute")
+                np.testing.assert_allclose(sa, sb, rtol=1e-12, equal_nan=True)

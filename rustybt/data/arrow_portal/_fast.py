@@ -85,7 +85,11 @@ class FastHistoryMixin:
         """A list of assets, one field, daily, default mode: one fancy-indexed block."""
         if return_type not in ("array", "dataframe"):
             raise ValueError(f"return_type must be 'dataframe' or 'array', not {return_type!r}")
-        s, e = self._window_bounds(bar_count, end_dt)
+        cal = self._cal
+        e = cal.n_sessions - 1 if end_dt is None else cal.session_index(end_dt)
+        s = e - bar_count + 1
+        if s < 0:
+            self._starts_before_data(bar_count)
         row_of = self._row
         try:
             rows = [row_of[a if type(a) is int else a.sid] for a in assets]
@@ -99,7 +103,9 @@ class FastHistoryMixin:
             out = self._engine.daily_history(rows, field, s, e)
         else:
             volume = field == "volume"
-            counts = self._count_rows(volume)
+            counts = self._row_views.get("volume_adj_count" if volume else "price_adj_count")
+            if counts is None:
+                counts = self._count_rows(volume)
             for r in rows:
                 if counts[r][s] != counts[r][e]:
                     # F[t] / F[e] is exactly 1.0 for rows without adjustments in the window

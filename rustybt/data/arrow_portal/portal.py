@@ -232,12 +232,16 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
             A Series/DataFrame, or a float64 NumPy array (read-only when it is a view).
         """
         single_field = type(fields) is str
-        single_asset = type(assets) is int or hasattr(assets, "sid")
+        single_asset = type(assets) is int or (type(assets) is not list
+                                               and hasattr(assets, "sid"))
         cache = self.cache
         if cache is None:
             return self._compute(assets, fields, bar_count, frequency, end_dt, data_frequency,
                                  return_type, single_asset, single_field)
-        sids = (self._sid(assets),) if single_asset else tuple(self._sid(a) for a in assets)
+        if single_asset:
+            sids: tuple[Any, ...] = (assets if type(assets) is int else assets.sid,)
+        else:
+            sids = tuple([a if type(a) is int else getattr(a, "sid", a) for a in assets])
         key = (sids, fields if single_field else tuple(fields), bar_count, frequency,
                data_frequency, None if end_dt is None else to_ns(end_dt), return_type,
                single_asset)

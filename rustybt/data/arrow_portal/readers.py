@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rustybt.data.arrow_portal._history import last_index
+
 __all__ = ["ArrowDailyBarReader", "ArrowMinuteBarReader", "NoDataForSid", "NoDataOnDate"]
 
 _FIELDS = ("open", "high", "low", "close", "volume")
@@ -151,10 +153,11 @@ class _ArrowBarReader:
         if row is None:
             return pd.NaT
         hi = self._pos(dt, side="right")
-        traded = np.flatnonzero(self._store.matrix("volume")[row, :hi] > 0)
-        if len(traded) == 0:
+        if hi == 0:
             return pd.NaT
-        return self._label(int(traded[-1]))
+        # searches backwards in growing chunks: a recent trade costs one small slice
+        found = last_index(self._store.matrix("volume")[row], hi - 1, volume=True)
+        return pd.NaT if found < 0 else self._label(found)
 
     def _exact_pos(self, dt: Any) -> int:
         index = self._index()

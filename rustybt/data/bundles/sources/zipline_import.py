@@ -23,17 +23,25 @@ all prices zero (counted in :class:`ImportSummary.dropped_bars`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from rustybt.data.bundles.bundle import Bundle
 from rustybt.data.bundles.errors import IngestError
 from rustybt.data.bundles.registry import bundle_root
+from rustybt.data.bundles.sources._zipline_import_readers import (
+    adjustment_frames,
+    asset_frames,
+    probe_daily,
+    probe_minute,
+    reader_sids,
+    write_daily,
+    write_minute,
+)
 from rustybt.data.bundles.writer import BundleWriter
 
 __all__ = [
@@ -43,10 +51,6 @@ __all__ = [
     "write_zipline_readers",
     "zipline_readers_ingest",
 ]
-
-_PRICES = ("open", "high", "low", "close")
-_OHLCV = (*_PRICES, "volume")
-_MINUTE_CHUNK_SESSIONS = 20
 
 
 class ZiplineBundleNotFound(IngestError):
@@ -74,175 +78,6 @@ class ImportSummary:
     skipped_dividends: int = 0
 
 
-# ---------------------------------------------------------------------------- assets
-def _asset_frames(asset_finder: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    sids = sorted(int(s) for s in asset_finder.sids)
-    equities = [a for a in asset_finder.retrieve_all(sids) if type(a).__name__ != "Future"]
-    rows = []
-    for a in equities:
-        rows.append(
-            {
-                "sid": int(a.sid),
-                "symbol": str(a.symbol or ""),
-                "asset_name": str(getattr(a, "asset_name", "") or ""),
-                "exchange": str(getattr(a, "exchange", "") or ""),
-                **{
-                    c: _naive(getattr(a, c, None))
-                    for c in ("start_date", "end_date", "first_traded", "auto_close_date")
-                },
-            }
-        )
-    assets = pd.DataFrame(
-        rows,
-        columns=[
-            "sid",
-            "symbol",
-            "asset_name",
-            "exchange",
-            "start_date",
-            "end_date",
-            "first_traded",
-            "auto_close_date",
-        ],
-    )
-    return assets, _symbol_history(asset_finder, set(assets["sid"].tolist()))
-
-
-def _naive(value: Any) -> pd.Timestamp:
-    """A naive date (zipline's csvdir stores minute-precise lifetimes for minute bundles)."""
-    if value is None:
-        return pd.NaT
-    ts = pd.Timestamp(value)
-    if ts is pd.NaT:
-        return pd.NaT
-    ts = ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
-    return ts.normalize()
-
-
-def _symbol_history(asset_finder: Any, sids: set[int]) -> pd.DataFrame | None:
-    engine = getattr(asset_finder, "engine", None)
-    if engine is None:
-        return None
-    try:
-        table = pd.read_sql_table("equity_symbol_mappings", engine)
-    except Exception:  # a finder without zipline's schema
-        return None
-    table = table[table["sid"].isin(sids)]
-    if table.empty:
-        return None
-    return pd.DataFrame(
-        {
-            "sid": table["sid"].astype(np.int64).to_numpy(),
-            "symbol": table["symbol"].astype(str).to_numpy(),
-            "start_date": pd.to_datetime(table["start_date"].to_numpy(dtype=np.int64)),
-            "end_date": pd.to_datetime(table["end_date"].to_numpy(dtype=np.int64)),
-        }
-    )
-
-
-# ---------------------------------------------------------------------------- bars
-def _reader_sids(reader: Any, sids: Iterable[int], probe: Callable[[Any, int], None]) -> list[int]:
-    """The sids ``reader`` has data for (probing each; zipline raises for unknown sids)."""
-    out = []
-    for sid in sids:
-        try:
-            probe(reader, sid)
-        except Exception:
-            continue
-        out.append(sid)
-    return out
-
-
-def _probe_daily(reader: Any, sid: int) -> None:
-    day = pd.Timestamp(reader.sessions[-1])  # (InMemoryDailyBarReader.last_available_dt breaks)
-    reader.load_raw_arrays(["close"], day, day, [sid])
-
-
-def _probe_minute(reader: Any, sid: int) -> None:
-    last = pd.Timestamp(reader.last_available_dt)
-    reader.load_raw_arrays(["close"], last, last, [sid])
-
-
-def _split_bars(
-    times: pd.DatetimeIndex, arrays: list[np.ndarray], sids: list[int], time_col: str
-) -> Iterable[tuple[int, pd.DataFrame, int]]:
-    """Per sid: the rows with all prices present, and the count of partly-missing rows."""
-    prices = np.stack(arrays[:4])  # (4, T, N)
-    volume = arrays[4]
-    present = np.isfinite(prices)
-    full = present.all(axis=0)
-    partial = present.any(axis=0) & ~full
-    for j, sid in enumerate(sids):
-        keep = full[:, j]
-        frame = pd.DataFrame(
-            {
-                time_col: times[keep],
-                **{f: prices[i, keep, j] for i, f in enumerate(_PRICES)},
-                "volume": np.nan_to_num(volume[keep, j]).astype(np.int64),
-            }
-        )
-        yield sid, frame, int(partial[:, j].sum())
-
-
-def _write_daily(
-    writer: BundleWriter, reader: Any, sids: list[int], summary: ImportSummary
-) -> None:
-    sessions = pd.DatetimeIndex(reader.sessions)
-    arrays = reader.load_raw_arrays(list(_OHLCV), sessions[0], sessions[-1], sids)
-    for sid, frame, dropped in _split_bars(sessions, arrays, sids, "date"):
-        summary.dropped_bars += dropped
-        if len(frame):
-            writer.write_daily_bars(sid, frame, label=f"zipline daily bars of sid {sid}")
-            summary.daily_bars += len(frame)
-
-
-def _write_minute(
-    writer: BundleWriter, reader: Any, sids: list[int], summary: ImportSummary
-) -> None:
-    calendar = reader.trading_calendar
-    first = pd.Timestamp(reader.first_trading_day)
-    last = calendar.minute_to_session(pd.Timestamp(reader.last_available_dt))
-    sessions = calendar.sessions_in_range(first, last)
-    parts: dict[int, list[pd.DataFrame]] = {sid: [] for sid in sids}
-    for i in range(0, len(sessions), _MINUTE_CHUNK_SESSIONS):
-        chunk = sessions[i : i + _MINUTE_CHUNK_SESSIONS]
-        minutes = calendar.sessions_minutes(chunk[0], chunk[-1])
-        arrays = reader.load_raw_arrays(list(_OHLCV), minutes[0], minutes[-1], sids)
-        for sid, frame, dropped in _split_bars(pd.DatetimeIndex(minutes), arrays, sids, "dt"):
-            summary.dropped_bars += dropped
-            if len(frame):
-                parts[sid].append(frame)
-    for sid, frames in parts.items():
-        if frames:
-            bars = pd.concat(frames, ignore_index=True)
-            writer.write_minute_bars(sid, bars, label=f"zipline minute bars of sid {sid}")
-            summary.minute_bars += len(bars)
-
-
-# ---------------------------------------------------------------------------- adjustments
-def _adjustment_frames(
-    adjustment_reader: Any, daily_dates: dict[int, pd.DatetimeIndex], summary: ImportSummary
-) -> dict[str, pd.DataFrame]:
-    tables = adjustment_reader.unpack_db_to_component_dfs(convert_dates=True)
-    splits = tables["splits"][["sid", "effective_date", "ratio"]]
-    mergers = tables["mergers"][["sid", "effective_date", "ratio"]]
-    dates = ["ex_date", "record_date", "declared_date", "pay_date"]
-    div = tables["dividend_payouts"][["sid", *dates, "amount"]].reset_index(drop=True)
-    has_bar = np.array(
-        [
-            int(s) in daily_dates and pd.Timestamp(d) in daily_dates[int(s)]
-            for s, d in zip(div["sid"], div["ex_date"], strict=True)
-        ],
-        dtype=bool,
-    )
-    summary.skipped_dividends += int((~has_bar).sum())
-    div = div[has_bar]
-    stock = tables["stock_dividend_payouts"][["sid", *dates, "payment_sid", "ratio"]]
-    out = {"splits": splits, "mergers": mergers, "dividends": div, "stock_dividends": stock}
-    summary.adjustments = {k: len(v) for k, v in out.items()}
-    return out
-
-
 # ---------------------------------------------------------------------------- entry points
 def write_zipline_readers(
     writer: BundleWriter,
@@ -266,17 +101,17 @@ def write_zipline_readers(
         An :class:`ImportSummary`.
     """
     summary = ImportSummary()
-    assets, history = _asset_frames(asset_finder)
+    assets, history = asset_frames(asset_finder)
     writer.write_assets(assets, history)
     summary.assets = len(assets)
     sids = assets["sid"].astype(int).tolist()
     daily_dates: dict[int, pd.DatetimeIndex] = {}
     if daily_reader is not None:
-        have = _reader_sids(daily_reader, sids, _probe_daily)
+        have = reader_sids(daily_reader, sids, probe_daily)
         if not have:
             raise IngestError(f"the daily reader {daily_reader!r} has data for none of {sids}")
         if have:
-            _write_daily(writer, daily_reader, have, summary)
+            write_daily(writer, daily_reader, have, summary)
         for sid in have:
             path = writer.tmp_dir / "daily" / f"{sid}.parquet"
             if path.exists():
@@ -284,11 +119,11 @@ def write_zipline_readers(
                     pd.read_parquet(path, columns=["date"])["date"].astype("datetime64[ns]")
                 )
     if minute_reader is not None:
-        have = _reader_sids(minute_reader, sids, _probe_minute)
+        have = reader_sids(minute_reader, sids, probe_minute)
         if have:
-            _write_minute(writer, minute_reader, have, summary)
+            write_minute(writer, minute_reader, have, summary)
     if adjustment_reader is not None:
-        writer.write_adjustments(**_adjustment_frames(adjustment_reader, daily_dates, summary))
+        writer.write_adjustments(**adjustment_frames(adjustment_reader, daily_dates, summary))
     return summary
 
 
@@ -420,8 +255,8 @@ def import_zipline_bundle(
     readers = _open_ingestion(ingestion)
     # a zipline ingestion always has both bcolz stores; one is empty for a one-frequency bundle
     sids = sorted(int(s) for s in readers["asset_finder"].sids)
-    for key, probe in (("daily_reader", _probe_daily), ("minute_reader", _probe_minute)):
-        if readers.get(key) is not None and not _reader_sids(readers[key], sids, probe):
+    for key, probe in (("daily_reader", probe_daily), ("minute_reader", probe_minute)):
+        if readers.get(key) is not None and not reader_sids(readers[key], sids, probe):
             readers[key] = None
     daily, minute = readers.get("daily_reader"), readers.get("minute_reader")
     calendar_name, first, last = _reader_span(daily, minute, calendar_name)

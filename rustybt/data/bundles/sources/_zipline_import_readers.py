@@ -1,0 +1,193 @@
+"""Reading zipline's readers for :mod:`zipline_import`: assets, bars and adjustment tables.
+
+Each function turns what a zipline reader returns into the frames ``BundleWriter`` takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rustybt.data.bundles.writer import BundleWriter
+
+_PRICES = ("open", "high", "low", "close")
+_OHLCV = (*_PRICES, "volume")
+_MINUTE_CHUNK_SESSIONS = 20
+
+
+# ---------------------------------------------------------------------------- assets
+def asset_frames(asset_finder: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The equities of a zipline finder as rustybt asset rows, plus their symbol history."""
+    sids = sorted(int(s) for s in asset_finder.sids)
+    equities = [a for a in asset_finder.retrieve_all(sids) if type(a).__name__ != "Future"]
+    rows = []
+    for a in equities:
+        rows.append(
+            {
+                "sid": int(a.sid),
+                "symbol": str(a.symbol or ""),
+                "asset_name": str(getattr(a, "asset_name", "") or ""),
+                "exchange": str(getattr(a, "exchange", "") or ""),
+                **{
+                    c: naive(getattr(a, c, None))
+                    for c in ("start_date", "end_date", "first_traded", "auto_close_date")
+                },
+            }
+        )
+    assets = pd.DataFrame(
+        rows,
+        columns=[
+            "sid",
+            "symbol",
+            "asset_name",
+            "exchange",
+            "start_date",
+            "end_date",
+            "first_traded",
+            "auto_close_date",
+        ],
+    )
+    return assets, symbol_history(asset_finder, set(assets["sid"].tolist()))
+
+
+def naive(value: Any) -> pd.Timestamp:
+    """A naive date (zipline's csvdir stores minute-precise lifetimes for minute bundles)."""
+    if value is None:
+        return pd.NaT
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        return pd.NaT
+    ts = ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+    return ts.normalize()
+
+
+def symbol_history(asset_finder: Any, sids: set[int]) -> pd.DataFrame | None:
+    """``equity_symbol_mappings`` of a zipline asset db (None without one)."""
+    engine = getattr(asset_finder, "engine", None)
+    if engine is None:
+        return None
+    try:
+        table = pd.read_sql_table("equity_symbol_mappings", engine)
+    except Exception:  # a finder without zipline's schema
+        return None
+    table = table[table["sid"].isin(sids)]
+    if table.empty:
+        return None
+    return pd.DataFrame(
+        {
+            "sid": table["sid"].astype(np.int64).to_numpy(),
+            "symbol": table["symbol"].astype(str).to_numpy(),
+            "start_date": pd.to_datetime(table["start_date"].to_numpy(dtype=np.int64)),
+            "end_date": pd.to_datetime(table["end_date"].to_numpy(dtype=np.int64)),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- bars
+def reader_sids(reader: Any, sids: Iterable[int], probe: Callable[[Any, int], None]) -> list[int]:
+    """The sids ``reader`` has data for (probing each; zipline raises for unknown sids)."""
+    out = []
+    for sid in sids:
+        try:
+            probe(reader, sid)
+        except Exception:
+            continue
+        out.append(sid)
+    return out
+
+
+def probe_daily(reader: Any, sid: int) -> None:
+    """Raise unless the daily reader knows ``sid``."""
+    day = pd.Timestamp(reader.sessions[-1])  # (InMemoryDailyBarReader.last_available_dt breaks)
+    reader.load_raw_arrays(["close"], day, day, [sid])
+
+
+def probe_minute(reader: Any, sid: int) -> None:
+    """Raise unless the minute reader knows ``sid``."""
+    last = pd.Timestamp(reader.last_available_dt)
+    reader.load_raw_arrays(["close"], last, last, [sid])
+
+
+def split_bars(
+    times: pd.DatetimeIndex, arrays: list[np.ndarray], sids: list[int], time_col: str
+) -> Iterable[tuple[int, pd.DataFrame, int]]:
+    """Per sid: the rows with all prices present, and the count of partly-missing rows."""
+    prices = np.stack(arrays[:4])  # (4, T, N)
+    volume = arrays[4]
+    present = np.isfinite(prices)
+    full = present.all(axis=0)
+    partial = present.any(axis=0) & ~full
+    for j, sid in enumerate(sids):
+        keep = full[:, j]
+        frame = pd.DataFrame(
+            {
+                time_col: times[keep],
+                **{f: prices[i, keep, j] for i, f in enumerate(_PRICES)},
+                "volume": np.nan_to_num(volume[keep, j]).astype(np.int64),
+            }
+        )
+        yield sid, frame, int(partial[:, j].sum())
+
+
+def write_daily(writer: BundleWriter, reader: Any, sids: list[int], summary: Any) -> None:
+    """Every daily bar of ``sids`` into ``writer`` (counted in ``summary``)."""
+    sessions = pd.DatetimeIndex(reader.sessions)
+    arrays = reader.load_raw_arrays(list(_OHLCV), sessions[0], sessions[-1], sids)
+    for sid, frame, dropped in split_bars(sessions, arrays, sids, "date"):
+        summary.dropped_bars += dropped
+        if len(frame):
+            writer.write_daily_bars(sid, frame, label=f"zipline daily bars of sid {sid}")
+            summary.daily_bars += len(frame)
+
+
+def write_minute(writer: BundleWriter, reader: Any, sids: list[int], summary: Any) -> None:
+    """Every minute bar of ``sids`` into ``writer``, read a few sessions at a time."""
+    calendar = reader.trading_calendar
+    first = pd.Timestamp(reader.first_trading_day)
+    last = calendar.minute_to_session(pd.Timestamp(reader.last_available_dt))
+    sessions = calendar.sessions_in_range(first, last)
+    parts: dict[int, list[pd.DataFrame]] = {sid: [] for sid in sids}
+    for i in range(0, len(sessions), _MINUTE_CHUNK_SESSIONS):
+        chunk = sessions[i : i + _MINUTE_CHUNK_SESSIONS]
+        minutes = calendar.sessions_minutes(chunk[0], chunk[-1])
+        arrays = reader.load_raw_arrays(list(_OHLCV), minutes[0], minutes[-1], sids)
+        for sid, frame, dropped in split_bars(pd.DatetimeIndex(minutes), arrays, sids, "dt"):
+            summary.dropped_bars += dropped
+            if len(frame):
+                parts[sid].append(frame)
+    for sid, frames in parts.items():
+        if frames:
+            bars = pd.concat(frames, ignore_index=True)
+            writer.write_minute_bars(sid, bars, label=f"zipline minute bars of sid {sid}")
+            summary.minute_bars += len(bars)
+
+
+# ---------------------------------------------------------------------------- adjustments
+def adjustment_frames(
+    adjustment_reader: Any, daily_dates: dict[int, pd.DatetimeIndex], summary: Any
+) -> dict[str, pd.DataFrame]:
+    """zipline's adjustment tables for ``BundleWriter.write_adjustments``.
+
+    Dividend payouts whose ex_date has no daily bar are left out and counted.
+    """
+    tables = adjustment_reader.unpack_db_to_component_dfs(convert_dates=True)
+    splits = tables["splits"][["sid", "effective_date", "ratio"]]
+    mergers = tables["mergers"][["sid", "effective_date", "ratio"]]
+    dates = ["ex_date", "record_date", "declared_date", "pay_date"]
+    div = tables["dividend_payouts"][["sid", *dates, "amount"]].reset_index(drop=True)
+    has_bar = np.array(
+        [
+            int(s) in daily_dates and pd.Timestamp(d) in daily_dates[int(s)]
+            for s, d in zip(div["sid"], div["ex_date"], strict=True)
+        ],
+        dtype=bool,
+    )
+    summary.skipped_dividends += int((~has_bar).sum())
+    div = div[has_bar]
+    stock = tables["stock_dividend_payouts"][["sid", *dates, "payment_sid", "ratio"]]
+    out = {"splits": splits, "mergers": mergers, "dividends": div, "stock_dividends": stock}
+    summary.adjustments = {k: len(v) for k, v in out.items()}
+    return out
