@@ -76,6 +76,15 @@ def test_small_tables_and_sessions(small_bundle: Bundle) -> None:
 def test_minute_view_matches_the_files(small_bundle: Bundle) -> None:
     with BundleSQL(small_bundle) as s:
         got = s.query("SELECT * FROM minute_bars ORDER BY sid, dt").df()
+        assert dict(s.schema("minute_bars"))["dt"] == "TIMESTAMP WITH TIME ZONE"
+        # UTC time arithmetic works without the ICU extension, and parameters bind to it.
+        since = SESSIONS[29].tz_localize("UTC") + pd.Timedelta(hours=14, minutes=32)
+        rows = s.query(
+            "SELECT sid, date_trunc('hour', dt) AS hour, count(*) AS n, min(dt::TIMESTAMP) AS t0 "
+            "FROM minute_bars WHERE dt >= ? GROUP BY ALL",
+            [since.to_pydatetime()],
+        ).fetchall()
+        assert [(r[0], r[1].hour, r[2], r[3].minute) for r in rows] == [(2, 14, 2, 32)]
     want = pd.concat([small_bundle.read_minute(sid).assign(sid=sid) for sid in (1, 2)]).reset_index(
         drop=True
     )

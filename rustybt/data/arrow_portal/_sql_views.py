@@ -56,7 +56,7 @@ PUBLIC_RELATIONS: dict[str, str] = {
     "mergers": "sid, effective_date, ratio",
     "dividends": "sid, ex_date, record_date, declared_date, pay_date, amount, ratio",
     "stock_dividends": "sid, ex_date, record_date, declared_date, pay_date, payment_sid, ratio",
-    "sessions": "session (DATE), open, close (UTC TIMESTAMPTZ): every session of the bundle",
+    "sessions": "session (DATE), open, close (TIMESTAMPTZ, UTC): every session of the bundle",
     "daily_adjustment_factors": "sid, date, price_factor, volume_factor per daily bar",
 }
 
@@ -85,6 +85,15 @@ class BundleSources:
         con.register(MINUTE_SOURCE, self.minute)
 
 
+# DuckDB without the ICU extension (which the sandbox cannot load) handles TIMESTAMPTZ in
+# microseconds well (comparisons, date_trunc, ::TIMESTAMP, filter pushdown) but hardly
+# TIMESTAMPTZ_NS, so minute timestamps are read as microseconds (exact for minute bars).
+_UTC_US = pa.timestamp("us", tz="UTC")
+_MINUTE_SQL_SCHEMA = MINUTE_SCHEMA.set(
+    MINUTE_SCHEMA.get_field_index("dt"), pa.field("dt", _UTC_US, nullable=False)
+)
+
+
 def _bar_dataset(folder: Path, schema: pa.Schema) -> pds.Dataset:
     files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.exists() else []
     return pds.dataset(files, schema=schema, format="parquet")
@@ -92,7 +101,7 @@ def _bar_dataset(folder: Path, schema: pa.Schema) -> pds.Dataset:
 
 def _sessions_table(bundle: Bundle) -> pa.Table:
     """Sessions with their UTC open/close, cached as Parquet in the bundle's cache dir."""
-    cache = bundle.cache_dir / "sql" / "sessions.parquet"
+    cache = bundle.cache_dir / "sql" / "sessions-v2.parquet"
     if cache.exists():
         try:
             return pq.read_table(cache)
@@ -109,8 +118,8 @@ def _sessions_table(bundle: Bundle) -> pa.Table:
     table = pa.table(
         {
             "session": pa.array(sessions.to_numpy(dtype="datetime64[ns]")).cast(pa.date32()),
-            "open": pa.array(opens.as_unit("ns"), type=pa.timestamp("ns", tz="UTC")),
-            "close": pa.array(closes.as_unit("ns"), type=pa.timestamp("ns", tz="UTC")),
+            "open": pa.array(opens.as_unit("us"), type=_UTC_US),
+            "close": pa.array(closes.as_unit("us"), type=_UTC_US),
         }
     )
     try:  # derived data: best effort, atomic (readers never see a partial file)
@@ -130,7 +139,7 @@ def load_sources(bundle: Bundle) -> BundleSources:
     last = bundle.manifest.last_session
     return BundleSources(
         daily=_bar_dataset(bundle.daily_dir, DAILY_SCHEMA),
-        minute=_bar_dataset(bundle.minute_dir, MINUTE_SCHEMA),
+        minute=_bar_dataset(bundle.minute_dir, _MINUTE_SQL_SCHEMA),
         tables=tables,
         last_session=None if last is None else pd.Timestamp(last),
     )

@@ -18,15 +18,36 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FIELDS", "STATS", "asof_join_sql", "quote_ident", "rolling_sql"]
+__all__ = ["FIELDS", "FREQUENCIES", "STATS", "asof_join_sql", "quote_ident", "rolling_sql"]
 
 FIELDS = ("open", "high", "low", "close", "volume")
 STATS = ("mean", "std", "min", "max", "sum", "returns")
 _AGG = {"mean": "avg", "std": "stddev_samp", "min": "min", "max": "max", "sum": "sum"}
 PERSPECTIVES = ("window_end", "last_session")
 
+FREQUENCIES = ("daily", "minute")
+
+# The window grid: every session (daily) or every market minute (minute) from each asset's
+# first to last bar, with the session ``date`` each grid row belongs to and its time ``t``.
+_DAILY_GRID = """
+life AS (
+    SELECT sid, min(date) AS lo, max(date) AS hi FROM daily_bars {sid_filter} GROUP BY sid
+), grid AS (
+    SELECT life.sid, s.session AS date, s.session AS t FROM life
+    JOIN sessions s ON s.session BETWEEN life.lo AND life.hi
+)"""
+_MINUTE_GRID = """
+life AS (
+    SELECT sid, min(dt) AS lo, max(dt) AS hi FROM minute_bars {sid_filter} GROUP BY sid
+), market_minutes AS (
+    SELECT session AS date,
+           unnest(generate_series(open + INTERVAL 1 MINUTE, close, INTERVAL 1 MINUTE)) AS t
+    FROM sessions
+), grid AS (
+    SELECT life.sid, m.date, m.t FROM life JOIN market_minutes m ON m.t BETWEEN life.lo AND life.hi
+)"""
 _FACTORS = """
-    SELECT grid.sid, grid.date, coalesce(p.factor, 1.0) AS pf, coalesce(v.factor, 1.0) AS vf
+    SELECT grid.sid, grid.date, grid.t, coalesce(p.factor, 1.0) AS pf, coalesce(v.factor, 1.0) AS vf
     FROM grid
     ASOF LEFT JOIN _rb_price_factors p ON grid.sid = p.sid AND grid.date < p.eff
     ASOF LEFT JOIN _rb_volume_factors v ON grid.sid = v.sid AND grid.date < v.eff"""
@@ -42,8 +63,11 @@ def _check_field(field: str) -> None:
         raise ValueError(f"field must be one of {FIELDS}, got {field!r}")
 
 
-def _date(value: Any) -> Any:
-    return pd.Timestamp(value).date()
+def _bound(value: Any, frequency: str) -> Any:
+    ts = pd.Timestamp(value)
+    if frequency == "daily":
+        return ts.date()
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).to_pydatetime()
 
 
 def rolling_sql(
@@ -56,6 +80,7 @@ def rolling_sql(
     end: Any = None,
     adjusted: bool = True,
     perspective: str = "window_end",
+    frequency: str = "daily",
 ) -> tuple[str, dict[str, Any]]:
     """SQL and parameters of :meth:`BundleSQL.rolling` (see there)."""
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
@@ -66,6 +91,9 @@ def rolling_sql(
         raise ValueError(f"stats must be a non-empty subset of {STATS}, got {list(stats)}")
     if perspective not in PERSPECTIVES:
         raise ValueError(f"perspective must be one of {PERSPECTIVES}, got {perspective!r}")
+    if frequency not in FREQUENCIES:
+        raise ValueError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
+    t_col, source = ("date", "daily_bars") if frequency == "daily" else ("dt", "minute_bars")
     params: dict[str, Any] = {}
     sid_filter = ""
     if sids is not None:
@@ -87,7 +115,7 @@ def rolling_sql(
     cols = []
     for stat in stats:
         if stat == "returns":
-            lag = f"lag(lv, {window}) OVER (PARTITION BY sid ORDER BY date)"
+            lag = f"lag(lv, {window}) OVER (PARTITION BY sid ORDER BY t)"
             cols.append(f"lv / {lag} - 1 AS returns")
         else:
             cols.append(f"{_AGG[stat]}(lv) OVER w{scale} AS rolling_{stat}")
@@ -96,29 +124,24 @@ def rolling_sql(
         value = "coalesce(CAST(raw AS DOUBLE), 0.0)"
     where = []
     if start is not None:
-        params["start"] = _date(start)
-        where.append("date >= $start")
+        params["start"] = _bound(start, frequency)
+        where.append(f"{t_col} >= $start")
     if end is not None:
-        params["end"] = _date(end)
-        where.append("date <= $end")
+        params["end"] = _bound(end, frequency)
+        where.append(f"{t_col} <= $end")
+    grid = (_DAILY_GRID if frequency == "daily" else _MINUTE_GRID).format(sid_filter=sid_filter)
     text = f"""
-WITH life AS (
-    SELECT sid, min(date) AS first_date, max(date) AS last_date FROM daily_bars {sid_filter}
-    GROUP BY sid
-), grid AS (
-    SELECT life.sid, s.session AS date FROM life
-    JOIN sessions s ON s.session BETWEEN life.first_date AND life.last_date
-), g AS ({_FACTORS}
+WITH {grid}, g AS ({_FACTORS}
 ), x AS (
-    SELECT g.sid, g.date, g.pf, g.vf, b.raw, b.date AS bar_date, {last_value} AS lv
-    FROM g LEFT JOIN (SELECT sid, date, {field} AS raw FROM daily_bars {sid_filter}) b
-    ON b.sid = g.sid AND b.date = g.date
+    SELECT g.sid, g.t, g.pf, g.vf, b.raw, b.t AS bar_t, {last_value} AS lv
+    FROM g LEFT JOIN (SELECT sid, {t_col} AS t, {field} AS raw FROM {source} {sid_filter}) b
+    ON b.sid = g.sid AND b.t = g.t
 ), w AS (
-    SELECT sid, date, {value} AS {field}, count(bar_date) OVER w AS bars, {", ".join(cols)}
-    FROM x WINDOW w AS (PARTITION BY sid ORDER BY date {frame})
+    SELECT sid, t AS {t_col}, {value} AS {field}, count(bar_t) OVER w AS bars, {", ".join(cols)}
+    FROM x WINDOW w AS (PARTITION BY sid ORDER BY t {frame})
 )
 SELECT * FROM w {"WHERE " + " AND ".join(where) if where else ""}
-ORDER BY sid, date"""
+ORDER BY sid, {t_col}"""
     return text, params
 
 

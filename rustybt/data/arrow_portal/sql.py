@@ -175,12 +175,16 @@ class BundleSQL:
         end: Any = None,
         adjusted: bool = True,
         perspective: str = "window_end",
+        frequency: str = "daily",
     ) -> SQLResult:
-        """Rolling statistics over the last ``window`` daily sessions of each asset.
+        """Rolling statistics over the last ``window`` sessions (or market minutes) per asset.
 
-        The window is the one ``history(asset, end=date, bar_count=window, '1d', field)`` sees:
+        The window is the one ``history(asset, field, window, '1d', end_dt=date)`` sees:
         ``window`` sessions ending at ``date`` (halted sessions count and are skipped by the
-        aggregates, like pandas' NaN handling), prices adjusted as seen from ``date``.
+        aggregates, like pandas' NaN handling), prices adjusted as seen from ``date``. With
+        ``frequency='minute'`` it is ``history(..., '1m', end_dt=dt)``: ``window`` market
+        minutes (from the ``sessions`` opens/closes; minutes without a bar are missing),
+        adjusted as seen from ``dt``'s session.
 
         Args:
             window: Number of sessions (≥ 1).
@@ -193,14 +197,16 @@ class BundleSQL:
             adjusted: Apply splits/mergers/dividends (volume: splits only).
             perspective: ``window_end`` (as history() at each date) or ``last_session`` (as in
                 ``daily_bars_adjusted``).
+            frequency: ``daily`` (rows per session) or ``minute`` (rows per market minute of
+                the assets with minute bars; ``start``/``end`` are then UTC timestamps).
 
         Returns:
-            Columns ``sid, date, <field>, bars`` (non-missing bars in the window) and one
-            ``rolling_<stat>`` / ``returns`` column per stat.
+            Columns ``sid, date`` (or ``dt``)``, <field>, bars`` (bars present in the window)
+            and one ``rolling_<stat>`` / ``returns`` column per stat.
         """
         text, params = rolling_sql(
             window, field, stats=stats, sids=sids, start=start, end=end,
-            adjusted=adjusted, perspective=perspective,
+            adjusted=adjusted, perspective=perspective, frequency=frequency,
         )  # fmt: skip
         return self.query(text, params)
 
