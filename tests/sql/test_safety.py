@@ -6,6 +6,7 @@ import hashlib
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from rustybt.data.arrow_portal import BundleSQL, SQLAccessDenied, SQLError, SQLQueryError
@@ -134,3 +135,18 @@ def test_temp_tables_are_private_scratch(small_bundle: Bundle) -> None:
 def test_schema_of_unknown_relation(small_bundle: Bundle) -> None:
     with BundleSQL(small_bundle) as s, pytest.raises(SQLQueryError, match="no relation"):
         s.schema("nope")
+
+
+def test_python_variables_are_not_scanned(sandbox: BundleSQL) -> None:
+    import pandas as pd
+
+    secret_frame = pd.DataFrame({"password": ["hunter2"]})
+    assert len(secret_frame) == 1
+    with pytest.raises(SQLQueryError, match="secret_frame") as info:
+        sandbox.query("SELECT * FROM secret_frame")
+    assert "hunter2" not in str(info.value)
+    # Even on the raw cursor, from the frame that holds the variable, DuckDB does not scan it.
+    with pytest.raises(duckdb.Error, match="secret_frame"):
+        sandbox.cursor().sql("SELECT * FROM secret_frame").fetchall()
+    plain = duckdb.connect()  # control: an unlocked connection would read it
+    assert plain.sql("SELECT * FROM secret_frame").fetchall() == [("hunter2",)]

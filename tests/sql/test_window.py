@@ -14,9 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sql_testutil import (
     SESSIONS,
+    bars_frame,
     bundle_specs,
     factors,
+    minute_frame,
     price_adjustments,
+    write_bundle,
     write_spec,
 )
 
@@ -83,7 +86,9 @@ def check_rolling(spec: dict[str, Any], n: int, field: str) -> None:
     assert pd.DatetimeIndex(got["date"]).equals(pd.DatetimeIndex(want["date"]))
     assert got["bars"].tolist() == want["bars"].tolist()
     for col in ("rolling_mean", "rolling_std", "rolling_min", "rolling_max", "rolling_sum"):
-        np.testing.assert_allclose(got[col].to_numpy(float), want[col], rtol=1e-9, err_msg=col)
+        np.testing.assert_allclose(
+            got[col].to_numpy(float), want[col], rtol=1e-9, atol=1e-9, err_msg=col
+        )  # atol: the std of equal values is 0 or a few ulps depending on summation order
     np.testing.assert_allclose(got["returns"].to_numpy(float), want["returns"], rtol=1e-9)
 
 
@@ -244,3 +249,65 @@ def test_asof_join_checks_columns(small_bundle: Bundle) -> None:
         table = pa.table({"sid": [1], "when": pa.array([SESSIONS[3]], pa.timestamp("ns"))})
         got = s.asof_join(table, on="when").arrow()
         assert got.column_names == ["sid", "when", "bar_date", "close"]
+
+
+@pytest.fixture
+def minute_bundle(tmp_path: Path) -> Bundle:
+    """Two assets with gappy minute bars over three sessions, a split and a dividend."""
+    rng = np.random.default_rng(3)
+    days = SESSIONS[9:13]
+    daily, minute = {}, {}
+    for sid in (1, 2):
+        daily[sid] = bars_frame(days, 50 + rng.normal(0, 1, 4), rng.integers(1, 100, 4))
+        frames = []
+        for session in days[1:]:
+            m = minute_frame(session, 390, 50 + sid)
+            keep = np.sort(rng.choice(390, 40, replace=False))
+            frames.append(m.iloc[keep])
+        frame = pd.concat(frames).reset_index(drop=True)
+        frame["close"] = 50 + rng.normal(0, 1, len(frame)).cumsum() * 0.1
+        frame["open"], frame["high"], frame["low"] = frame["close"], frame["close"] + 1, 1.0
+        minute[sid] = frame
+    return write_bundle(
+        tmp_path,
+        daily,
+        minute=minute,
+        splits=pd.DataFrame({"sid": [1], "effective_date": [days[2]], "ratio": [0.25]}),
+        dividends=pd.DataFrame({"sid": [2], "ex_date": [days[3]], "amount": [1.5]}),
+    )
+
+
+def test_minute_rolling_equals_portal_history(minute_bundle: Bundle) -> None:
+    portal = ArrowDataPortal(minute_bundle)
+    n = 7
+    checks = 0
+    with BundleSQL(minute_bundle) as s:
+        for field in ("close", "volume"):
+            rolled = s.rolling(n, field, stats=("mean", "std", "returns"), frequency="minute").df()
+            for sid, rows in rolled.groupby("sid"):
+                rows = rows.reset_index(drop=True)
+                for i in range(n, len(rows), 5):
+                    row = rows.iloc[i]
+                    end = pd.Timestamp(row["dt"])
+                    h = portal.history(
+                        int(sid), field, n + 1, "1m", end_dt=end, return_type="array"
+                    )
+                    w = np.asarray(h, dtype=float)[1:]
+                    checks += 1
+                    if np.isnan(w).all():
+                        assert np.isnan(row["rolling_mean"])
+                        continue
+                    np.testing.assert_allclose(row["rolling_mean"], np.nanmean(w), rtol=1e-9)
+                    if np.count_nonzero(~np.isnan(w)) > 1:
+                        np.testing.assert_allclose(
+                            row["rolling_std"], np.nanstd(w, ddof=1), rtol=1e-9, atol=1e-9
+                        )
+                    np.testing.assert_allclose(
+                        row["returns"], _ratio(h[-1], h[0]) - 1, rtol=1e-9, atol=1e-12
+                    )
+        assert checks > 500
+        first = s.query("SELECT min(dt) FROM minute_bars WHERE sid = 2").fetchall()[0][0]
+        part = s.rolling(3, frequency="minute", sids=[2], start=first, end=first).df()
+        assert part["sid"].tolist() == [2] and part["bars"].tolist() == [1]
+        with pytest.raises(ValueError, match="frequency"):
+            s.rolling(3, frequency="hourly")

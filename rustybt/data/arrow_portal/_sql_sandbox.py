@@ -36,6 +36,8 @@ _STARTUP_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
     "temp_directory": "",
+    # Performance, not safety: with a small right side DuckDB 2.0 turns ASOF joins into a
+    # nested loop (3.1 s instead of 0.25 s for daily_bars_adjusted on 500 assets × 10 years).
     "asof_loop_join_threshold": 0,
 }
 
