@@ -1,4 +1,8 @@
-"""ArrowDataPortal: memory-mapped, asset-partitioned Arrow stores and zero-copy history()."""
+"""ArrowDataPortal: memory-mapped, asset-partitioned Arrow stores and zero-copy history().
+
+The zipline-style bar readers (``ArrowDailyBarReader``, ``ArrowMinuteBarReader``) are imported on
+first use, so importing this package does not import zipline.
+"""
 
 from rustybt.data.arrow_portal.cache import HistoryCache
 from rustybt.data.arrow_portal.errors import (
@@ -12,13 +16,23 @@ from rustybt.data.arrow_portal.errors import (
     StoreCorrupted,
 )
 from rustybt.data.arrow_portal.portal import HISTORY_FIELDS, SPOT_FIELDS, ArrowDataPortal
+from rustybt.data.arrow_portal.sql import (
+    BundleSQL,
+    SQLAccessDenied,
+    SQLError,
+    SQLQueryError,
+    SQLResult,
+)
 from rustybt.data.arrow_portal.store import MappedStore
 
 __all__ = [
     "HISTORY_FIELDS",
     "SPOT_FIELDS",
+    "ArrowDailyBarReader",
     "ArrowDataPortal",
+    "ArrowMinuteBarReader",
     "ArrowPortalError",
+    "BundleSQL",
     "HistoryCache",
     "HistoryWindowStartsBeforeData",
     "InvalidBarCount",
@@ -27,16 +41,20 @@ __all__ = [
     "MappedStore",
     "NoDataForFrequency",
     "NoDataOnDate",
+    "SQLAccessDenied",
+    "SQLError",
+    "SQLQueryError",
+    "SQLResult",
     "StoreCorrupted",
 ]
-from rustybt.data.arrow_portal.readers import ArrowDailyBarReader, ArrowMinuteBarReader  # noqa: I001  (issue 4)
-__all__ += ["ArrowDailyBarReader", "ArrowMinuteBarReader"]
-from rustybt.data.arrow_portal.sql import (  # noqa: E402  (issue 5)
-    BundleSQL,
-    SQLAccessDenied,
-    SQLError,
-    SQLQueryError,
-    SQLResult,
-)
 
-__all__ += ["BundleSQL", "SQLAccessDenied", "SQLError", "SQLQueryError", "SQLResult"]
+_LAZY_READERS = frozenset({"ArrowDailyBarReader", "ArrowMinuteBarReader"})
+
+
+def __getattr__(name: str) -> object:
+    """Import the zipline-style readers on first use (they import zipline's exceptions)."""
+    if name in _LAZY_READERS:
+        from rustybt.data.arrow_portal import readers
+
+        return getattr(readers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
