@@ -100,7 +100,8 @@ def run_demo(
     )
     print(f"  cumulative equal-weight strategy return: {pnl:+.2%}")
 
-    frame = portal.history(assets[:3], "close", 5, "1d", end_dt=sessions[-1])
+    alive = [a for a in assets if a.end_date is None or a.end_date >= sessions[-1]][:3]
+    frame = portal.history(alive, "close", 5, "1d", end_dt=sessions[-1])
     print("last 5 closes of three assets (return_type='dataframe'):")
     print(frame.to_string())
 
