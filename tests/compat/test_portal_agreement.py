@@ -20,20 +20,6 @@ from tests.compat._compare import call, same
 N_CALLS = 150
 N_CALLS_SLOW = 2500
 
-# Known disagreements in ArrowDataPortal (Engineer 2's), each with its exact failing case.
-PORTAL_BUGS = {
-    "spot_minute_off_hours": (
-        "ArrowDataPortal minute spot value at a minute outside trading hours (e.g. 23:00 UTC) "
-        "returns a trading minute's bar; zipline returns NaN (volume 0) for OHLCV there"
-    ),
-    "out_of_range": (
-        "ArrowDataPortal spot values / last traded dt outside the bundle's sessions: zipline "
-        "checks the asset's lifetime first and returns NaN / 0 / NaT; rustybt returns the first "
-        "session's bar for a daily dt before the data (A000 'close' 30 days before: 130.76 vs "
-        "NaN) and raises NoDataOnDate after the last session or before the first minute"
-    ),
-}
-
 _reference_cache: dict[tuple[int, str, int], list[Any]] = {}
 
 
@@ -55,17 +41,12 @@ def _disagreements(world: Any, shim: Any, family: str, n: int) -> list[str]:
     return bad
 
 
-def _case(*args: str) -> Any:
-    family = args[-1]
-    if family in PORTAL_BUGS:
-        return pytest.param(*args, marks=pytest.mark.xfail(strict=True, reason=PORTAL_BUGS[family]))
-    return pytest.param(*args)
 
 
 @pytest.mark.parametrize(
     ("world_name", "shim_name", "family"),
     [
-        _case(w, s, f)
+        (w, s, f)
         for w in ("world", "csv_world")
         for s in ("rustybt_readers", "zipline_readers")
         for f in FAMILIES
@@ -83,10 +64,9 @@ def test_shim_matches_zipline_exactly(
 @pytest.mark.parametrize(
     ("shim_name", "family"),
     [
-        _case(s, f)
+        (s, f)
         for s in ("rustybt_readers", "zipline_readers")
         for f in FAMILIES
-        if f not in PORTAL_BUGS
     ],
 )
 def test_thousands_of_calls(world: Any, shim_name: str, family: str) -> None:

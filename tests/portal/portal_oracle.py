@@ -88,6 +88,24 @@ class Oracle:
         start, end = self.life[sid]
         return bool(start <= day <= end)
 
+    @staticmethod
+    def naive_utc(dt: object) -> pd.Timestamp:
+        ts = pd.Timestamp(dt)  # type: ignore[arg-type]
+        return ts if ts.tzinfo is None else ts.tz_convert("UTC").tz_localize(None)
+
+    def in_data(self, dt: object) -> bool:
+        """dt lies between the first session's label and the last session's close."""
+        ts = self.naive_utc(dt)
+        return bool(self.sessions[0] <= ts <= self.closes[-1])
+
+    def spot_alive(self, sid: int, dt: object) -> bool:
+        """zipline's spot lifetime rule: dt >= start_date and session(dt) <= end_date."""
+        ts = self.naive_utc(dt)
+        if ts > self.closes[-1]:
+            return False
+        start, end = self.life[sid]
+        return bool(start <= ts and self.session_of(ts) <= end)
+
     def last_traded_day(self, sid: int, upto: pd.Timestamp) -> pd.Timestamp | None:
         frame = self.daily.get(sid)
         if frame is None:
@@ -192,12 +210,14 @@ class Oracle:
 
     # ------------------------------------------------------------------ spot
     def daily_spot(self, sid: int, field: str, dt: object) -> object:
-        day = self.session_of(dt)
         if field == "last_traded":
-            lt = self.last_traded_day(sid, day)
+            if not self.in_data(dt):
+                return pd.NaT
+            lt = self.last_traded_day(sid, self.session_of(dt))
             return pd.NaT if lt is None else lt
-        if not self.alive(sid, day):
+        if not self.spot_alive(sid, dt):
             return 0 if field == "volume" else np.nan
+        day = self.session_of(dt)
         if field != "price":
             return self.bar(sid, day, field)
         frame = self.daily.get(sid)
@@ -210,22 +230,27 @@ class Oracle:
         return float(have["close"].iloc[-1]) * self.ratio(sid, found, day, False)
 
     def minute_spot(self, sid: int, field: str, dt: object) -> object:
-        minute = self.minute_of(dt)
+        """zipline's minute spot: bars only at trading minutes, 'price' the last trade."""
+        ts = self.naive_utc(dt)
+        before = self.minutes[self.minutes <= ts.tz_localize("UTC")]
         if field == "last_traded":
-            lt = self.last_traded_minute(sid, minute)
+            lt = None if before.empty else self.last_traded_minute(sid, before[-1])
             return pd.NaT if lt is None else lt
-        day = self.session_of(dt)
-        if not self.alive(sid, day):
+        if not self.spot_alive(sid, dt) or before.empty:
             return 0 if field == "volume" else np.nan
+        minute = before[-1]
+        at_bar = minute == ts.tz_localize("UTC")
         if field != "price":
+            if not at_bar:
+                return 0 if field == "volume" else np.nan
             return self.mbar(sid, minute, field)
-        value = self.mbar(sid, minute, "close")
+        value = self.mbar(sid, minute, "close") if at_bar else np.nan
         if not np.isnan(value):
             return value
         lt = self.last_traded_minute(sid, minute)
         if lt is None:
             return np.nan
         value = self.mbar(sid, lt, "close")
-        if lt.date() == pd.Timestamp(minute).date():
+        if lt.date() == ts.date():
             return value
-        return value * self.ratio(sid, self.minute_session(lt), day, False)
+        return value * self.ratio(sid, self.minute_session(lt), ts, False)

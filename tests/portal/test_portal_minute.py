@@ -57,8 +57,12 @@ def test_partial_day_bar(world: tuple, field: str, minute: str) -> None:
 def test_minute_spot_values(world: tuple) -> None:
     _spec, _bundle, p, o = world
     rng = np.random.default_rng(0)
-    for m in rng.choice(len(o.minutes), 60, replace=False):
-        dt = o.minutes[int(m)]
+    dts = [o.minutes[int(m)] for m in rng.choice(len(o.minutes), 60, replace=False)]
+    for day in o.sessions:  # off hours: evening, the night after, before the data
+        utc = pd.Timestamp(day).tz_localize("UTC")
+        dts += [utc + pd.Timedelta(hours=23), utc + pd.Timedelta(hours=26), utc]
+    dts += [dts[-1] + pd.Timedelta(days=30), o.minutes[0] - pd.Timedelta(days=30)]
+    for dt in dts:
         for sid in range(3):
             for field in ("open", "close", "volume", "price"):
                 got = p.get_spot_value(sid, field, dt, "minute")

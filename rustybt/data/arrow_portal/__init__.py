@@ -13,6 +13,7 @@ from rustybt.data.arrow_portal.errors import (
     InvalidFrequency,
     NoDataForFrequency,
     NoDataOnDate,
+    NotATradingMinute,
     StoreCorrupted,
 )
 from rustybt.data.arrow_portal.portal import HISTORY_FIELDS, SPOT_FIELDS, ArrowDataPortal
@@ -41,6 +42,7 @@ __all__ = [
     "MappedStore",
     "NoDataForFrequency",
     "NoDataOnDate",
+    "NotATradingMinute",
     "SQLAccessDenied",
     "SQLError",
     "SQLQueryError",

@@ -116,7 +116,7 @@ class FastHistoryMixin:
         if return_type == "array":
             return out
         maker = self._frame_maker()
-        return maker.frame(out, maker.sessions[s : e + 1], assets)
+        return maker.frame(out, maker.index("1d", s, e + 1), assets)
 
     def _starts_before_data(self, bar_count: int) -> None:
         import pandas as pd

@@ -18,6 +18,7 @@ from rustybt.data.arrow_portal.window import CalendarIndex
 __all__ = ["HistoryEngine", "last_index"]
 
 PRICE_FIELDS = ("open", "high", "low", "close")
+_INF = float("inf")
 
 
 def last_index(row: np.ndarray, upto: int, volume: bool) -> int:
@@ -87,29 +88,30 @@ class HistoryEngine:
         row_sessions: np.ndarray | slice,
         perspective: int,
         volume: bool,
+        need: Sequence[int] | None = None,
     ) -> None:
         """Apply adjustments seen from session ``perspective`` to ``out`` in place.
 
         ``row_sessions`` gives each row's session: a slice for daily windows, an index array
-        for minute windows.
+        for minute windows. ``need`` (the columns to adjust) is computed when not given.
         """
         first = row_sessions.start if isinstance(row_sessions, slice) else row_sessions[0]
-        s0 = int(first)
         rows = list(drows)
-        count = self.d["volume_adj_count" if volume else "price_adj_count"]
-        need = np.flatnonzero(count[rows, s0] != count[rows, perspective])
+        if need is None:
+            need = self.needs_adjustment(rows, int(first), perspective, volume)
         if len(need) == 0:
             return
         if self.exact:
             sessions = (np.arange(row_sessions.start, row_sessions.stop)
                         if isinstance(row_sessions, slice) else row_sessions)
             events = self._events().by_sid
-            for j in need.tolist():
-                sid = int(self.daily.sids[rows[j]])
-                apply_exact(out[:, j], sessions, perspective, events.get(sid), volume)
+            sids = self.daily.sids
+            for j in list(need):
+                apply_exact(out[:, j], sessions, perspective, events.get(int(sids[rows[j]])),
+                            volume)
             return
         fac = self.d["volume_factor" if volume else "price_factor"]
-        sub = [rows[j] for j in need.tolist()]
+        sub = [rows[j] for j in list(need)]
         window = fac[sub, row_sessions] if isinstance(row_sessions, slice) else \
             fac[sub][:, row_sessions]
         mult = window / fac[sub, perspective][:, None]
@@ -117,6 +119,16 @@ class HistoryEngine:
             out *= mult.T
         else:
             out[:, need] *= mult.T
+
+    def needs_adjustment(
+        self, rows: list[int], s0: int, perspective: int, volume: bool
+    ) -> Sequence[int]:
+        """Positions in ``rows`` with an adjustment effective in ``(s0, perspective]``."""
+        count = self.d["volume_adj_count" if volume else "price_adj_count"]
+        if len(rows) == 1:
+            r = rows[0]
+            return [0] if count[r, s0] != count[r, perspective] else []
+        return np.flatnonzero(count[rows, s0] != count[rows, perspective])  # type: ignore[return-value]
 
     def _seed_ratio(self, drow: int, from_session: int, to_session: int, volume: bool) -> float:
         if self.exact:
@@ -163,13 +175,39 @@ class HistoryEngine:
         """Rows ``s..e`` of daily data, adjusted as seen from ``perspective`` (default ``e``)."""
         p = e if perspective is None else perspective
         base = "close" if field == "price" else field
-        out = self.d[base][list(drows), s : e + 1].T.copy()
-        if self.exact and base != "volume":
-            out = zipline_quantize(out)
+        rows = list(drows)
+        volume = base == "volume"
+        if self.exact:
+            return self._exact_daily_window(rows, base, s, e, p, volume)
+        out = self.d[base][rows, s : e + 1].T.copy()
         if e >= s:
-            self._adjust(out, drows, slice(s, e + 1), p, base == "volume")
-            if self.exact:
-                out = out.round(3)
+            self._adjust(out, rows, slice(s, e + 1), p, volume)
+        return out
+
+    def _exact_daily_window(
+        self, rows: list[int], base: str, s: int, e: int, p: int, volume: bool
+    ) -> np.ndarray:
+        """zipline's daily window: quantized prices, ratios one at a time, rounded to 3 dp.
+
+        Works in place on the gathered ``(assets, bars)`` copy and returns its transpose.
+        Without adjustments, ``round(quantize(x), 3)`` is exactly ``rint(x * 1000) / 1000``
+        and rounding integral volumes is a no-op.
+        """
+        raw = self.d[base][rows, s : e + 1]
+        need = self.needs_adjustment(rows, s, p, volume) if e >= s else []
+        if len(need) == 0:
+            if not volume:
+                np.multiply(raw, 1000.0, out=raw)
+                np.rint(raw, out=raw)
+                np.divide(raw, 1000.0, out=raw)
+            return raw.T
+        if not volume:  # zipline_quantize, in place
+            np.multiply(raw, 1000.0, out=raw)
+            np.rint(raw, out=raw)
+            np.multiply(raw, 0.001, out=raw)
+        out = raw.T
+        self._adjust(out, rows, slice(s, e + 1), p, volume, need)
+        np.round(raw, 3, out=raw)
         return out
 
     def daily_history(self, drows: Sequence[int], field: str, s: int, e: int) -> np.ndarray:
@@ -190,7 +228,10 @@ class HistoryEngine:
 
     def _price(self, value: Any) -> float:
         """A raw price as zipline reads it back in exact mode (bcolz round trip)."""
-        return float(zipline_quantize(value)) if self.exact else float(value)
+        v = float(value)
+        if not self.exact or v != v or v in (_INF, -_INF):
+            return v
+        return round(v * 1000.0) * 0.001  # == zipline_quantize(v): both round half to even
 
     # ------------------------------------------------------------------ minute data
     def minute_store(self) -> MappedStore | None:

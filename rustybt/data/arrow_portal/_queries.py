@@ -57,9 +57,13 @@ class ZiplineQueriesMixin:
         r = self._row.get(sid)
         if r is None:
             raise SidsNotFound([sid])
-        if data_frequency == "daily" and field == "close" and not self.zipline_exact:
-            e = self._cal.session_index(dt)
-            if self._engine.start_index[r] <= e <= self._engine.end_index[r]:
+        if data_frequency == "daily" and field == "close":  # the hot path of a backtest
+            ns = to_ns(dt)
+            e = self._cal.spot_session(ns)
+            spot = self._spot
+            if spot.start_ns[r] <= ns and e <= spot.end_pos[r]:
+                if self.zipline_exact:
+                    return self._engine._price(self._close[r, e])
                 return float(self._close[r, e])
             return np.nan
         if field not in SPOT_FIELDS:

@@ -14,6 +14,7 @@ from rustybt.data.arrow_portal.window import CalendarIndex, to_ns
 __all__ = ["SpotReader"]
 
 _NS_PER_DAY = 86_400 * 1_000_000_000
+_NEVER = 2**63 - 1  # start of an asset listed after the bundle's last session
 
 
 def _nat() -> Any:
@@ -38,21 +39,36 @@ class SpotReader:
         self.engine = engine
         self.d = engine.d
         self._events = events
+        n = cal.n_sessions
+        sessions = cal.sessions
+        #: Per daily row: the asset's first session label (ns), and its last session position.
+        self.start_ns: list[int] = [
+            int(sessions[i]) if i < n else _NEVER for i in engine.start_index.tolist()
+        ]
+        self.end_pos: list[int] = engine.end_index.tolist()
 
-    def _alive(self, r: int, session: int) -> bool:
-        e = self.engine
-        return bool(e.start_index[r] <= session <= e.end_index[r])
+    def alive(self, r: int, ns: int, session: int) -> bool:
+        """zipline's lifetime rule: ``dt >= start_date`` and ``session <= end_date``.
+
+        ``session`` is :meth:`CalendarIndex.spot_session` (``n_sessions`` after the data), so
+        a dt outside the bundle's sessions is outside every asset's life.
+        """
+        return self.start_ns[r] <= ns and session <= self.end_pos[r]
 
     def _sid(self, r: int) -> int:
         return int(self.engine.daily.sids[r])
 
     # ------------------------------------------------------------------ daily
     def daily(self, r: int, field: str, dt: Any) -> Any:
-        """Daily spot value of asset row ``r`` on the session of ``dt``."""
-        e = self.cal.session_index(dt)
+        """Daily spot value of asset row ``r`` on the session of ``dt``.
+
+        NaN (volume 0) outside the asset's life, including any dt outside the bundle.
+        """
         if field == "last_traded":
             return self.daily_last_traded(r, dt)
-        if not self._alive(r, e):
+        ns = to_ns(dt)
+        e = self.cal.spot_session(ns)
+        if not (self.start_ns[r] <= ns and e <= self.end_pos[r]):
             return 0 if field == "volume" else np.nan
         if field == "volume":
             return int(self.d["volume"][r, e])
@@ -67,11 +83,19 @@ class SpotReader:
         if found == e:
             return value
         ev = self._events().by_sid.get(self._sid(r))
-        return value * ratio_between(ev, int(self.cal.sessions[found]), to_ns(dt), False)
+        return value * ratio_between(ev, int(self.cal.sessions[found]),
+                                     int(self.cal.sessions[e]), False)
 
     def daily_last_traded(self, r: int, dt: Any) -> Any:
-        """Last session ≤ the session of ``dt`` with volume > 0 (naive Timestamp) or NaT."""
-        e = self.cal.session_index(dt)
+        """Last session ≤ the session of ``dt`` with volume > 0 (naive Timestamp) or NaT.
+
+        NaT for a dt before the first or after the last session of the bundle (zipline's
+        daily reader knows no session there).
+        """
+        ns = to_ns(dt)
+        e = self.cal.spot_session(ns)
+        if e >= self.cal.n_sessions or ns < int(self.cal.sessions[0]):
+            return _nat()
         lt = last_index(self.d["volume"][r], e, volume=True)
         if lt < 0:
             return _nat()
@@ -81,45 +105,56 @@ class SpotReader:
 
     # ------------------------------------------------------------------ minute
     def minute(self, r: int, sid: int, field: str, dt: Any) -> Any:
-        """Minute spot value of asset ``sid`` (daily row ``r``) at ``dt``."""
+        """Minute spot value of asset ``sid`` (daily row ``r``) at ``dt`` (zipline's rules).
+
+        OHLCV exist only at trading minutes: at any other time (an evening, a weekend, before
+        the first minute) they are NaN (volume 0). 'price' is the last traded close at or
+        before ``dt``, adjusted when it comes from an earlier (UTC) day.
+        """
         if field == "last_traded":
             return self.minute_last_traded(sid, dt)
-        session = self.cal.session_index(dt)
-        if not self._alive(r, session):
+        ns = to_ns(dt)
+        if not self.alive(r, ns, self.cal.spot_session(ns)):
             return 0 if field == "volume" else np.nan
         found = self.engine.spot_minute_row(sid)
-        m = self.cal.minute_index(dt)
         if found is None:
             return 0 if field == "volume" else np.nan
         store, mr = found
+        minutes = self.cal.minutes
+        assert minutes is not None
+        m = self.cal.spot_minute(ns)
+        at_bar = m >= 0 and int(minutes[m]) == ns
         if field == "volume":
-            return int(store.matrix("volume")[mr, m])
+            return int(store.matrix("volume")[mr, m]) if at_bar else 0
         price = self.engine._price
         if field != "price":
-            return price(store.matrix(field)[mr, m])
+            return price(store.matrix(field)[mr, m]) if at_bar else np.nan
+        if m < 0:
+            return np.nan
         close = store.matrix("close")[mr]
-        value = price(close[m])
-        if value == value:
-            return value
+        if at_bar:
+            value = price(close[m])
+            if value == value:
+                return value
         lt = last_index(store.matrix("volume")[mr], m, volume=True)
         if lt < 0:
             return np.nan
         value = price(close[lt])
-        assert self.cal.minutes is not None
-        lt_ns = int(self.cal.minutes[lt])
-        ns = to_ns(dt)
+        lt_ns = int(minutes[lt])
         if lt_ns // _NS_PER_DAY == ns // _NS_PER_DAY:
             return value
         ev = self._events().by_sid.get(sid)
         return value * ratio_between(ev, lt_ns, ns, False)
 
     def minute_last_traded(self, sid: int, dt: Any) -> Any:
-        """Last minute ≤ ``dt`` with volume > 0 (UTC Timestamp) or NaT."""
+        """Last minute ≤ ``dt`` with volume > 0 (UTC Timestamp) or NaT (none, or no minutes)."""
         found = self.engine.spot_minute_row(sid)
         if found is None:
             return _nat()
         store, mr = found
-        m = self.cal.minute_index(dt)
+        m = self.cal.spot_minute(to_ns(dt))
+        if m < 0:
+            return _nat()
         lt = last_index(store.matrix("volume")[mr], m, volume=True)
         if lt < 0:
             return _nat()

@@ -50,6 +50,15 @@ class SidEvents:
     date_ns: np.ndarray
     kind: np.ndarray
     ratio: np.ndarray
+    _triples: list[tuple[int, int, float]] | None = field(default=None, init=False, repr=False,
+                                                          compare=False)
+
+    def triples(self) -> list[tuple[int, int, float]]:
+        """``(index, kind, ratio)`` of each event as Python scalars, in order (built once)."""
+        if self._triples is None:
+            self._triples = list(zip(self.index.tolist(), self.kind.tolist(),
+                                     self.ratio.tolist(), strict=True))
+        return self._triples
 
     def volume_mask(self) -> np.ndarray:
         """Which events apply to volume (splits)."""
@@ -177,10 +186,11 @@ def apply_exact(
     if ev is None or len(row_sessions) == 0:
         return
     first = int(row_sessions[0])
-    for idx, kind, ratio in zip(ev.index.tolist(), ev.kind.tolist(), ev.ratio.tolist(),
-                                strict=True):
-        if idx <= first or idx > perspective:
+    for idx, kind, ratio in ev.triples():  # sorted by index
+        if idx <= first:
             continue
+        if idx > perspective:
+            break
         if volume:
             if kind != 2:
                 continue

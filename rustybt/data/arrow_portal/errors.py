@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from exchange_calendars.errors import NotTradingMinuteError
+
 __all__ = [
     "ArrowPortalError",
     "HistoryWindowStartsBeforeData",
@@ -16,6 +18,7 @@ __all__ = [
     "InvalidFrequency",
     "NoDataForFrequency",
     "NoDataOnDate",
+    "NotATradingMinute",
     "StoreCorrupted",
 ]
 
@@ -52,6 +55,31 @@ class NoDataOnDate(ArrowPortalError, KeyError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NotATradingMinute(ArrowPortalError, NotTradingMinuteError):  # type: ignore[misc]
+    """A '1m' window (zipline_exact mode) ends at a time that is not a trading minute.
+
+    zipline's ``minutes_window`` raises exchange-calendars' ``NotTradingMinuteError`` there;
+    this is that class (and a ``ValueError``), so zipline code catching it keeps working.
+    The default mode ends such a window at the last trading minute before ``minute``.
+
+    Attributes:
+        calendar: The bundle's exchange calendar.
+        minute: The requested end (UTC Timestamp).
+        param_name: ``"minute"``, as exchange-calendars names it.
+    """
+
+    def __init__(self, calendar: Any, minute: Any) -> None:
+        if isinstance(minute, int):  # UTC nanoseconds
+            import pandas as pd
+
+            minute = pd.Timestamp(minute, tz="UTC")
+        NotTradingMinuteError.__init__(self, calendar, minute, "minute")
+        Exception.__init__(self, calendar, minute)
+
+    def __str__(self) -> str:
+        return "'1m' history window: " + NotTradingMinuteError.__str__(self)
 
 
 class InvalidField(ArrowPortalError, ValueError):

@@ -32,6 +32,7 @@ from rustybt.data.arrow_portal.errors import (
     InvalidField,
     InvalidFrequency,
     NoDataForFrequency,
+    NotATradingMinute,
 )
 from rustybt.data.arrow_portal.store import MappedStore, ensure_store
 from rustybt.data.arrow_portal.window import CalendarIndex, to_ns
@@ -315,8 +316,12 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
         if bar_count < 1:
             raise InvalidBarCount(f"bar_count must be >= 1, but got {bar_count}")
         asset_list = [assets] if single_asset else list(assets)
-        sids = [self._sid(a) for a in asset_list]
-        drows = [self._drow(s) for s in sids]
+        sids = [a if type(a) is int else int(getattr(a, "sid", a)) for a in asset_list]
+        row_of = self._row.get
+        found = [row_of(s) for s in sids]
+        if None in found:
+            self._drow(sids[found.index(None)])  # raises SidsNotFound
+        drows: list[int] = found  # type: ignore[assignment]
 
         if frequency == "1d" and dfreq == "daily":
             e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
@@ -340,6 +345,10 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
             start, stop = s, e + 1
         else:
             self._require_minutes()
+            if end_dt is not None and self.zipline_exact:  # zipline's minutes_window raises
+                ns = to_ns(end_dt)
+                if not self._cal.is_trading_minute(ns):
+                    raise NotATradingMinute(self.calendar, ns)
             b = (len(self._cal.minutes) - 1  # type: ignore[arg-type]
                  if end_dt is None else self._cal.minute_index(end_dt))
             a = b - bar_count + 1

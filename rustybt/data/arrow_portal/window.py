@@ -85,6 +85,26 @@ class CalendarIndex:
             raise NoDataOnDate(f"{_label(ns)} is after the bundle's last session")
         return idx
 
+    def spot_session(self, ns: int) -> int:
+        """Like :meth:`session_index` for int ns, but ``n_sessions`` past the end (no raise).
+
+        Spot values treat a dt outside the bundle's sessions as outside every asset's life.
+        """
+        idx = self._session_pos.get(ns)
+        if idx is None:
+            idx = int(np.searchsorted(self.last_minutes, ns, side="left"))
+        return idx
+
+    def spot_minute(self, ns: int) -> int:
+        """Last trading minute ≤ ``ns`` (int ns): -1 before the first, the last one after."""
+        assert self.minutes is not None
+        return int(np.searchsorted(self.minutes, ns, side="right")) - 1
+
+    def is_trading_minute(self, ns: int) -> bool:
+        """True when ``ns`` is one of the data's trading minutes (UTC ns)."""
+        m = self.spot_minute(ns)
+        return m >= 0 and int(self.minutes[m]) == ns  # type: ignore[index]
+
     def minute_index(self, dt: Any) -> int:
         """Position of the last trading minute at or before ``dt``; NoDataOnDate outside."""
         assert self.minutes is not None

@@ -30,6 +30,7 @@ from rustybt.data.bundles.manifest import Manifest, sha256_file
 __all__ = ["CACHE_DIR", "Bundle"]
 
 CACHE_DIR = ".cache"
+_SINGLE_SESSION_LOOKBACK_DAYS = 7  # exchange-calendars needs start < end
 
 
 def _dates_to_timestamps(table: pa.Table) -> pd.DataFrame:
@@ -98,8 +99,15 @@ class Bundle:
 
     @cached_property
     def calendar(self) -> Any:
-        """The right-sided exchange calendar covering the bundle's sessions."""
-        return get_calendar(self.calendar_name, start=self.first_session, end=self.last_session)
+        """The right-sided exchange calendar covering the bundle's sessions.
+
+        exchange-calendars needs ``start < end``: for a bundle with a single session the
+        calendar starts a week earlier (it still ends on the bundle's last session).
+        """
+        first, last = self.first_session, self.last_session
+        if first >= last:
+            first = last - pd.DateOffset(days=_SINGLE_SESSION_LOOKBACK_DAYS)
+        return get_calendar(self.calendar_name, start=first, end=last)
 
     @cached_property
     def sessions(self) -> pd.DatetimeIndex:
