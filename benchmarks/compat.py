@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import pandas as pd  # noqa: E402
+from _timing import per_call_us  # noqa: E402
 
 from rustybt.data import DataPortal  # noqa: E402
 from rustybt.data.arrow_portal import ArrowDailyBarReader  # noqa: E402
@@ -42,18 +42,6 @@ from rustybt.testing.compat_algo import run_compat_algorithm  # noqa: E402
 from rustybt.testing.zipline_reference import build_zipline_world  # noqa: E402
 
 TARGET_RATIO = 5.0
-
-
-def per_call_us(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], repeats: int) -> float:
-    """Median over ``repeats`` of the mean per-call time (µs) of ``fn`` over ``calls``."""
-    fn(*calls[0])
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter_ns()
-        for args in calls:
-            fn(*args)
-        samples.append((time.perf_counter_ns() - t0) / len(calls) / 1000.0)
-    return statistics.median(samples)
 
 
 class TimedPortal:

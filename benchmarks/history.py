@@ -24,7 +24,7 @@ import tempfile
 import textwrap
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _timing import per_call_us  # noqa: E402
 
 from rustybt.data.arrow_portal import ArrowDataPortal, HistoryCache  # noqa: E402
 from rustybt.data.bundles import ingest, register  # noqa: E402
@@ -44,18 +46,6 @@ TARGETS_US = {  # daily medians from the issue
     "dataframe 10 assets close n=20 forward": 30.0,
     "spot close": 1.0,
 }
-
-
-def per_call_us(fn: Callable[..., Any], calls: Sequence[tuple], repeats: int) -> float:
-    """Median over ``repeats`` of the mean per-call time (µs) of running ``fn`` on ``calls``."""
-    fn(*calls[0])  # warm
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter_ns()
-        for args in calls:
-            fn(*args)
-        samples.append((time.perf_counter_ns() - t0) / len(calls) / 1000.0)
-    return statistics.median(samples)
 
 
 class Table:

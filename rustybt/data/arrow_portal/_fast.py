@@ -130,6 +130,21 @@ class FastHistoryMixin:
         )
 
 
+    def _starts_before_data_minute(self, bar_count: int) -> None:
+        import pandas as pd
+
+        assert self._cal.minutes is not None
+        minutes = self._cal.minutes
+        first = pd.Timestamp(int(self._cal.sessions[0]))
+        idx = min(bar_count, len(minutes) - 1)
+        suggested = self._cal.session_index(int(minutes[idx]))
+        raise HistoryWindowStartsBeforeData(
+            first_trading_day=first.date(),
+            bar_count=bar_count,
+            suggested_start_day=pd.Timestamp(int(self._cal.sessions[min(
+                suggested + 1, self._cal.n_sessions - 1)])).date(),
+        )
+
     def _fast_one_minute(self, asset: Any, field: str, bar_count: int, end_dt: Any) -> Any:
         """One asset, one field, '1m', default mode: a view of the minute map when possible."""
         store = self._require_minutes()

@@ -23,11 +23,11 @@ from rustybt.data.arrow_portal._queries import (
     SPOT_FIELDS,
     ZiplineQueriesMixin,
 )
+from rustybt.data.arrow_portal._shape import shape_result
 from rustybt.data.arrow_portal._spot import SpotReader
 from rustybt.data.arrow_portal.adjustments import AdjustmentEvents, load_events
 from rustybt.data.arrow_portal.cache import HistoryCache
 from rustybt.data.arrow_portal.errors import (
-    HistoryWindowStartsBeforeData,
     InvalidBarCount,
     InvalidField,
     InvalidFrequency,
@@ -357,50 +357,8 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
             arrays = {f: self._engine.minute_history(sids, drows, f, a, b) for f in field_list}
             start, stop = a, b + 1
 
-        return self._wrap(arrays, field_list, asset_list, single_asset, single_field,
-                          frequency, start, stop, return_type)
-
-    def _starts_before_data_minute(self, bar_count: int) -> None:
-        import pandas as pd
-
-        assert self._cal.minutes is not None
-        minutes = self._cal.minutes
-        first = pd.Timestamp(int(self._cal.sessions[0]))
-        idx = min(bar_count, len(minutes) - 1)
-        suggested = self._cal.session_index(int(minutes[idx]))
-        raise HistoryWindowStartsBeforeData(
-            first_trading_day=first.date(),
-            bar_count=bar_count,
-            suggested_start_day=pd.Timestamp(int(self._cal.sessions[min(
-                suggested + 1, self._cal.n_sessions - 1)])).date(),
-        )
-
-    def _wrap(
-        self,
-        arrays: dict[str, np.ndarray],
-        fields: list[str],
-        assets: list[Any],
-        single_asset: bool,
-        single_field: bool,
-        frequency: str,
-        start: int,
-        stop: int,
-        return_type: str,
-    ) -> Any:
-        if return_type == "array":
-            if single_field:
-                out = arrays[fields[0]]
-                return out[:, 0] if single_asset else out
-            stacked = np.stack([arrays[f] for f in fields])
-            return stacked[:, :, 0] if single_asset else stacked
-        maker = self._frame_maker()
-        index = maker.index(frequency, start, stop)
-        if single_field:
-            out = arrays[fields[0]]
-            if single_asset:
-                return maker.series(out[:, 0], index, assets[0])
-            return maker.frame(out, index, assets)
-        return maker.multi_field(arrays, index, assets, frequency)
+        return shape_result(arrays, field_list, asset_list, single_asset, single_field,
+                            frequency, start, stop, return_type, self._frame_maker)
 
     def get_history_window(
         self,
