@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rustybt.data.bundles._validate_tables import ASSET_COLUMNS
 from rustybt.data.bundles.writer import BundleWriter
 
 _PRICES = ("open", "high", "low", "close")
@@ -39,16 +40,7 @@ def asset_frames(asset_finder: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         )
     assets = pd.DataFrame(
         rows,
-        columns=[
-            "sid",
-            "symbol",
-            "asset_name",
-            "exchange",
-            "start_date",
-            "end_date",
-            "first_traded",
-            "auto_close_date",
-        ],
+        columns=list(ASSET_COLUMNS),
     )
     return assets, symbol_history(asset_finder, set(assets["sid"].tolist()))
 
