@@ -316,7 +316,7 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
         if bar_count < 1:
             raise InvalidBarCount(f"bar_count must be >= 1, but got {bar_count}")
         asset_list = [assets] if single_asset else list(assets)
-        sids = [a if type(a) is int else int(getattr(a, "sid", a)) for a in asset_list]
+        sids = [self._sid(a) for a in asset_list]
         row_of = self._row.get
         found = [row_of(s) for s in sids]
         if None in found:
@@ -324,20 +324,14 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
         drows: list[int] = found  # type: ignore[assignment]
 
         if frequency == "1d" and dfreq == "daily":
-            e = self._cal.n_sessions - 1 if end_dt is None else self._cal.session_index(end_dt)
-            s = e - bar_count + 1
-            if s < 0:
-                self._starts_before_data(bar_count)
+            s, e = self._window_bounds(bar_count, end_dt)
             arrays = {f: self._engine.daily_history(drows, f, s, e) for f in field_list}
             start, stop = s, e + 1
         elif frequency == "1d":
             self._require_minutes()
             if end_dt is None:
                 end_dt = int(self._cal.last_minutes[-1])
-            e = self._cal.session_index(end_dt)
-            s = e - bar_count + 1
-            if s < 0:
-                self._starts_before_data(bar_count)
+            s, e = self._window_bounds(bar_count, end_dt)
             m = self._cal.minute_index(end_dt)
             arrays = {
                 f: self._engine.minute_daily_history(sids, drows, f, s, e, m) for f in field_list
