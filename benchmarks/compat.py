@@ -1,12 +1,12 @@
 """Benchmark: the DataPortal shim against zipline-reloaded's DataPortal, in one process.
 
 One synthetic bundle; zipline's side is written from it with zipline's own bcolz/SQLite writers
-(``rustybt.testing.zipline_reference.build_zipline_world``); the shim is built from rustybt's
+(``rustybt.compat.zipline.reference.build_zipline_world``); the shim is built from rustybt's
 Arrow readers over the same bundle (and, for the construction timings, from zipline's readers).
 Figures: medians over repeats of the mean per-call time of a batch of calls, and ratios
 zipline / shim measured in the same run. Then zipline's ``TradingAlgorithm`` runs the same
-multi-asset strategy (``rustybt.testing.compat_algo``) with each portal: total time and the
-share of it spent inside the portal's methods.
+multi-asset strategy (``rustybt.compat.zipline.reference_algo``) with each portal: total time
+and the share of it spent inside the portal's methods.
 
     .venv/bin/python benchmarks/compat.py --quick     # ~1 minute on 2 cores
     .venv/bin/python benchmarks/compat.py             # larger bundle, longer backtest
@@ -34,12 +34,12 @@ sys.path.insert(0, str(REPO))
 import pandas as pd  # noqa: E402
 from _timing import per_call_us  # noqa: E402
 
+from rustybt import ingest, register, unregister  # noqa: E402
+from rustybt.compat.zipline import ArrowDailyBarReader  # noqa: E402
+from rustybt.compat.zipline.reference import build_zipline_world  # noqa: E402
+from rustybt.compat.zipline.reference_algo import run_compat_algorithm  # noqa: E402
 from rustybt.data import DataPortal  # noqa: E402
-from rustybt.data.arrow_portal import ArrowDailyBarReader  # noqa: E402
-from rustybt.data.bundles import ingest, register, unregister  # noqa: E402
 from rustybt.data.bundles.sources.synthetic import synthetic_ingest  # noqa: E402
-from rustybt.testing.compat_algo import run_compat_algorithm  # noqa: E402
-from rustybt.testing.zipline_reference import build_zipline_world  # noqa: E402
 
 TARGET_RATIO = 5.0
 

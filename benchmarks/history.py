@@ -1,7 +1,7 @@
 """Benchmark: rustybt's ArrowDataPortal against zipline-reloaded's DataPortal, in one process.
 
 Both portals read the same synthetic bundle (zipline's side is written from it with zipline's
-own bcolz/SQLite writers by ``rustybt.testing.zipline_reference.build_zipline_world``). Every
+own bcolz/SQLite writers by ``rustybt.compat.zipline.reference.build_zipline_world``). Every
 figure is the median over repeats of the mean per-call time of a batch of calls; ratios are
 zipline / rustybt from the same run.
 
@@ -36,8 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from _timing import per_call_us  # noqa: E402
 
-from rustybt.data.arrow_portal import ArrowDataPortal, HistoryCache  # noqa: E402
-from rustybt.data.bundles import ingest, register  # noqa: E402
+from rustybt import ArrowDataPortal, HistoryCache, ingest, register  # noqa: E402
 from rustybt.data.bundles.sources.synthetic import synthetic_ingest  # noqa: E402
 
 TARGETS_US = {  # daily medians from the issue
@@ -89,7 +88,7 @@ def _ingest(root: Path, name: str, **params: Any) -> Any:
 
 
 def _zipline_world(bundle: Any, path: Path) -> Any:
-    from rustybt.testing.zipline_reference import build_zipline_world, zipline_available
+    from rustybt.compat.zipline.reference import build_zipline_world, zipline_available
 
     if not zipline_available():
         return None
@@ -103,7 +102,7 @@ _OPEN = textwrap.dedent("""
     warnings.simplefilter("ignore")
     import numpy as np, pandas as pd, pyarrow as pa
     from rustybt.data.bundles import Bundle
-    from rustybt.data.arrow_portal import ArrowDataPortal
+    from rustybt import ArrowDataPortal
     t0 = time.perf_counter()
     p = ArrowDataPortal(Bundle(sys.argv[1]))
     t1 = time.perf_counter()

@@ -38,9 +38,9 @@ import pandas as pd
 import polars as pl
 import pyarrow.dataset as pds
 
-from rustybt.data.arrow_portal.sql import BundleSQL
-from rustybt.data.bundles import Bundle, BundleError, ingest, load, register
+from rustybt import Bundle, BundleError, ingest, load, register
 from rustybt.data.bundles.sources.synthetic import synthetic_ingest
+from rustybt.data.sql.engine import BundleSQL
 
 WINDOW = 20
 SQL_ROLLING = """
@@ -70,7 +70,7 @@ def _median(fn: Callable[[], object], repeat: int) -> float:
 _FIRST = """
 import sys, time, json
 from rustybt.data.bundles import Bundle
-from rustybt.data.arrow_portal.sql import BundleSQL
+from rustybt.data.sql.engine import BundleSQL
 b = Bundle(sys.argv[1])
 t = time.perf_counter()
 s = BundleSQL(b)

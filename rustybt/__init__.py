@@ -1,3 +1,136 @@
-"""rustybt: an Arrow-native backtesting data layer."""
+"""rustybt: an Arrow-native backtesting data layer.
+
+The whole public API is importable from here; submodules are where it lives, not where users
+need to look::
+
+    import rustybt
+
+    rustybt.ingest("demo")                       # Parquet bundle, atomic, SHA256-versioned
+    bundle = rustybt.load("demo")
+    portal = rustybt.ArrowDataPortal(bundle)     # memory-mapped history() and spot values
+    portal.history(0, "close", 20, return_type="array")
+    rustybt.sql(bundle, "SELECT count(*) FROM daily_bars").df()
+
+``rustybt.DataPortal`` (zipline's DataPortal signature, :mod:`rustybt.compat.zipline`) is imported
+on first use, so ``import rustybt`` never imports zipline. Every error is a
+:class:`RustybtError` (see :mod:`rustybt.errors` for the tree).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rustybt.assets import Asset, AssetFinder, Equity
+from rustybt.data.bundles import (
+    Bundle,
+    BundleInfo,
+    BundleWriter,
+    Manifest,
+    VersionInfo,
+    bundle_root,
+    bundles,
+    clean,
+    ingest,
+    load,
+    register,
+    registered,
+    unregister,
+)
+from rustybt.data.portal import ArrowDataPortal, HistoryCache
+from rustybt.data.sql import BundleSQL, SQLResult, sql
+from rustybt.errors import (
+    ArrowPortalError,
+    AssetNotFound,
+    BundleCorrupted,
+    BundleError,
+    BundleNotFound,
+    BundleNotRegistered,
+    BundleVersionNotFound,
+    HistoryWindowStartsBeforeData,
+    IngestError,
+    IngestWarning,
+    InvalidBarCount,
+    InvalidField,
+    InvalidFrequency,
+    InvalidReturnType,
+    NoDataForFrequency,
+    NoDataOnDate,
+    NotATradingMinute,
+    RustybtError,
+    RustybtWarning,
+    SidsNotFound,
+    SQLAccessDenied,
+    SQLError,
+    SQLQueryError,
+    StoreCorrupted,
+    SymbolNotFound,
+)
+
+if TYPE_CHECKING:
+    from rustybt.compat.zipline import DataPortal
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ArrowDataPortal",
+    "ArrowPortalError",
+    "Asset",
+    "AssetFinder",
+    "AssetNotFound",
+    "Bundle",
+    "BundleCorrupted",
+    "BundleError",
+    "BundleInfo",
+    "BundleNotFound",
+    "BundleNotRegistered",
+    "BundleSQL",
+    "BundleVersionNotFound",
+    "BundleWriter",
+    "DataPortal",
+    "Equity",
+    "HistoryCache",
+    "HistoryWindowStartsBeforeData",
+    "IngestError",
+    "IngestWarning",
+    "InvalidBarCount",
+    "InvalidField",
+    "InvalidFrequency",
+    "InvalidReturnType",
+    "Manifest",
+    "NoDataForFrequency",
+    "NoDataOnDate",
+    "NotATradingMinute",
+    "RustybtError",
+    "RustybtWarning",
+    "SQLAccessDenied",
+    "SQLError",
+    "SQLQueryError",
+    "SQLResult",
+    "SidsNotFound",
+    "StoreCorrupted",
+    "SymbolNotFound",
+    "VersionInfo",
+    "__version__",
+    "bundle_root",
+    "bundles",
+    "clean",
+    "ingest",
+    "load",
+    "register",
+    "registered",
+    "sql",
+    "unregister",
+]
+
+
+def __getattr__(name: str) -> object:
+    """``DataPortal`` (zipline's shim) is imported on first use: it imports zipline."""
+    if name == "DataPortal":
+        from rustybt.compat.zipline.data_portal import DataPortal
+
+        return DataPortal
+    raise AttributeError(f"module 'rustybt' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,27 +1,143 @@
-"""The core data layer must import without zipline (a dev-only reference)."""
+"""The house's import rules: no cycles, no upward imports, and the core never imports zipline.
+
+Layers, lowest first (architecture.md): errors/_fs/calendars/assets ← data.bundles ← data.store
+← data.portal; data.sql reads bundles only; compat, cli and testing sit on top. The walk reads
+every module's imports (module level and inside functions) with ``ast``.
+"""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
+
+import rustybt
+
+PKG = Path(rustybt.__file__).resolve().parent
+
+#: Package prefixes a module under ``data/`` must never import (higher layers).
+ABOVE_DATA = ("rustybt.compat", "rustybt.cli", "rustybt.engine", "rustybt.optimization",
+              "rustybt.benchmarking", "rustybt.testing")
+#: Documented lazy aliases that reach up on purpose (zipline's name kept where users look).
+ALLOWED_UPWARD = {("rustybt.data", "rustybt.compat.zipline.data_portal"),
+                  ("rustybt", "rustybt.compat.zipline.data_portal")}
+#: (lower, higher): ``lower`` must not import ``higher``.
+LAYERS = [
+    ("rustybt.data.bundles", "rustybt.data.store"),
+    ("rustybt.data.bundles", "rustybt.data.portal"),
+    ("rustybt.data.bundles", "rustybt.data.sql"),
+    ("rustybt.data.store", "rustybt.data.portal"),
+    ("rustybt.data.store", "rustybt.data.sql"),
+    ("rustybt.data.sql", "rustybt.data.portal"),
+    ("rustybt.data.sql", "rustybt.data.store"),
+    ("rustybt.errors", "rustybt.data"),
+    ("rustybt.assets", "rustybt.data"),
+]
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports() -> dict[str, set[str]]:
+    """Module → the rustybt modules it imports (anywhere in its body)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(PKG.rglob("*.py")):
+        name = _module_name(path)
+        is_pkg = path.name == "__init__.py"
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("rustybt"))
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = name.split(".")[: len(name.split(".")) - node.level + is_pkg]
+                    mod = ".".join([*base, *([node.module] if node.module else [])])
+                else:
+                    mod = node.module or ""
+                if mod.startswith("rustybt"):
+                    found.add(mod)
+        graph[name] = found
+    return graph
+
+
+def _under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def test_the_walk_sees_the_package() -> None:
+    graph = _imports()
+    assert "rustybt.data.portal.portal" in graph
+    assert "rustybt.data.store.mapped" in graph["rustybt.data.portal.portal"]
+
+
+def test_no_upward_imports() -> None:
+    bad = []
+    for module, targets in _imports().items():
+        for target in targets:
+            if (module, target) in ALLOWED_UPWARD:
+                continue
+            if _under(module, "rustybt.data") and any(_under(target, p) for p in ABOVE_DATA):
+                bad.append((module, target))
+            for low, high in LAYERS:
+                if _under(module, low) and _under(target, high):
+                    bad.append((module, target))
+    assert bad == []
+
+
+def test_no_import_cycles_between_packages() -> None:
+    """Packages (one level below rustybt.data, else top level) form a DAG."""
+
+    def unit(module: str) -> str:
+        parts = module.split(".")
+        return ".".join(parts[:3] if parts[:2] == ["rustybt", "data"] else parts[:2])
+
+    edges: dict[str, set[str]] = {}
+    for module, targets in _imports().items():
+        for target in targets:
+            if (module, target) in ALLOWED_UPWARD:
+                continue
+            a, b = unit(module), unit(target)
+            if a != b and not _under(a, b) and not _under(b, a):
+                edges.setdefault(a, set()).add(b)
+    seen: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        if seen.get(node) == 2:
+            return
+        assert seen.get(node) != 1, f"import cycle: {' -> '.join([*path, node])}"
+        seen[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            visit(nxt, [*path, node])
+        seen[node] = 2
+
+    for node in sorted(edges):
+        visit(node, [])
 
 
 def test_core_packages_do_not_import_zipline() -> None:
     code = (
-        "import sys; import rustybt.data.bundles, rustybt.data.arrow_portal, rustybt.cli; "
-        "print('zipline' in sys.modules)"
+        "import sys; import rustybt, rustybt.data, rustybt.data.store, rustybt.data.portal, "
+        "rustybt.data.sql, rustybt.cli; print('zipline' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
-def test_readers_are_available_lazily() -> None:
-    import rustybt.data.arrow_portal as ap
+def test_data_portal_alias_is_lazy() -> None:
+    import rustybt.compat.zipline as z
+    import rustybt.data
 
-    assert ap.ArrowDailyBarReader.__name__ == "ArrowDailyBarReader"
-    assert "ArrowMinuteBarReader" in ap.__all__
+    assert rustybt.data.DataPortal is z.DataPortal
+    assert rustybt.DataPortal is z.DataPortal
+    assert "DataPortal" in dir(rustybt.data)
     try:
-        ap.NoSuchThing  # noqa: B018
+        rustybt.data.NoSuchThing  # noqa: B018
     except AttributeError as exc:
         assert "NoSuchThing" in str(exc)
     else:  # pragma: no cover

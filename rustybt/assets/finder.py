@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
 from rustybt.assets._asset import Asset, Equity
+from rustybt.errors import SidsNotFound, SymbolNotFound
 
 __all__ = ["AssetFinder", "SidsNotFound", "SymbolNotFound"]
-
-
-class SidsNotFound(KeyError):
-    """Raised when one or more sids are not in the bundle."""
-
-    def __init__(self, sids: Sequence[int]) -> None:
-        self.sids = list(sids)
-        super().__init__(f"sids not found in the bundle: {self.sids}")
-
-
-class SymbolNotFound(KeyError):
-    """Raised when a symbol is unknown (as of the requested date)."""
-
-    def __init__(self, symbol: str, as_of_date: pd.Timestamp | None = None) -> None:
-        self.symbol = symbol
-        self.as_of_date = as_of_date
-        when = "" if as_of_date is None else f" as of {as_of_date.date()}"
-        super().__init__(f"symbol {symbol!r} not found{when}")
 
 
 def _ts(value: object) -> pd.Timestamp | None:

@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from rustybt.data.bundles import (
-    BundleError,
-    BundleNotFound,
     Manifest,
     bundle_root,
     bundles,
@@ -21,9 +19,9 @@ from rustybt.data.bundles import (
     register,
     registered,
 )
-from rustybt.data.bundles.errors import IngestWarning
 from rustybt.data.bundles.registry import current_version_dir
 from rustybt.data.bundles.sources import csvdir_ingest, synthetic_ingest
+from rustybt.errors import BundleError, BundleNotFound, IngestWarning
 
 __all__ = ["add_commands", "format_bytes"]
 

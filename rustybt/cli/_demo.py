@@ -42,8 +42,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _ensure_bundle(root: Any, n_assets: int, years: float) -> Any:
     from rustybt.data import bundles
-    from rustybt.data.bundles.errors import BundleNotFound
     from rustybt.data.bundles.sources import synthetic_ingest
+    from rustybt.errors import BundleNotFound
 
     name = f"{DEMO_BUNDLE}-{n_assets}x{years:g}y"
     bundles.register(name, synthetic_ingest(n_assets, years, seed=7))
@@ -57,7 +57,7 @@ def run_demo(
     *, root: Any = None, n_assets: int = 50, years: float = 3.0, fast: int = 20, slow: int = 50
 ) -> dict[str, float]:
     """Run the demo job and print what it does; returns its headline numbers."""
-    from rustybt.data.arrow_portal import ArrowDataPortal
+    from rustybt import ArrowDataPortal, sql
 
     t0 = time.perf_counter()
     bundle, fresh = _ensure_bundle(root, n_assets, years)
@@ -105,7 +105,8 @@ def run_demo(
     print("last 5 closes of three assets (return_type='dataframe'):")
     print(frame.to_string())
 
-    top = bundle.sql(
+    top = sql(
+        bundle,
         "SELECT symbol, round(stddev_samp(ret) * sqrt(252), 3) AS annual_vol "
         "FROM (SELECT sid, close / lag(close) OVER (PARTITION BY sid ORDER BY date) - 1 AS ret "
         "      FROM daily_bars_adjusted) JOIN assets USING (sid) "

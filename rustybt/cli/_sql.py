@@ -61,7 +61,7 @@ def _load(args: argparse.Namespace) -> Any:
 def _table_text(table: pa.Table, max_rows: int | None) -> str:
     import pandas as pd
 
-    from rustybt.data.arrow_portal import SQLResult
+    from rustybt import SQLResult
 
     frame = SQLResult(table).df()
     shown = frame if max_rows is None else frame.head(max_rows)
@@ -106,8 +106,8 @@ def write_result(
 
 
 def _run(args: argparse.Namespace) -> int:
-    from rustybt.data.arrow_portal import SQLError
-    from rustybt.data.arrow_portal.sql import bundle_sql
+    from rustybt import SQLError
+    from rustybt.data.sql.engine import bundle_sql
 
     try:
         engine = bundle_sql(_load(args))
@@ -177,7 +177,7 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
     Reads ``stdin`` line by line: statements end with ``;`` and may span lines; lines
     starting with ``.`` are commands (``.tables``, ``.schema [name]``, ``.help``, ``.quit``).
     """
-    from rustybt.data.arrow_portal import SQLError
+    from rustybt import SQLError
 
     tty = stdin.isatty()
     readline = _setup_readline(tty)

@@ -47,8 +47,8 @@ def _import_zipline(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from rustybt.data.bundles.errors import BundleError
-    from rustybt.data.bundles.sources.zipline_import import import_zipline_bundle
+    from rustybt.compat.zipline.bundle_import import import_zipline_bundle
+    from rustybt.errors import BundleError
 
     try:
         with warnings.catch_warnings():

@@ -1,14 +1,6 @@
 """Bundles: Parquet on disk, ingested atomically with validation and a SHA256 content version."""
 
 from rustybt.data.bundles.bundle import Bundle
-from rustybt.data.bundles.errors import (
-    BundleCorrupted,
-    BundleError,
-    BundleNotFound,
-    BundleNotRegistered,
-    BundleVersionNotFound,
-    IngestError,
-)
 from rustybt.data.bundles.manifest import Manifest
 from rustybt.data.bundles.registry import (
     BundleInfo,
@@ -26,14 +18,8 @@ from rustybt.data.bundles.writer import BundleWriter
 
 __all__ = [
     "Bundle",
-    "BundleCorrupted",
-    "BundleError",
     "BundleInfo",
-    "BundleNotFound",
-    "BundleNotRegistered",
-    "BundleVersionNotFound",
     "BundleWriter",
-    "IngestError",
     "Manifest",
     "VersionInfo",
     "bundle_root",

@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from rustybt.data.bundles._validate import Warn
-from rustybt.data.bundles.errors import IngestError
 from rustybt.data.bundles.format import DAILY_DIR, MINUTE_DIR, bar_file
+from rustybt.errors import IngestError
 
 __all__ = ["check_lifetimes", "previous_closes"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rustybt.data.bundles.errors import IngestError
+from rustybt.errors import IngestError
 
 __all__ = [
     "BAR_COLUMNS",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.bundles._validate import first_bad, not_in, parse_times, require
-from rustybt.data.bundles.errors import IngestError
+from rustybt.errors import IngestError
 
 __all__ = ["ASSET_COLUMNS", "adjustments", "assets", "symbol_history"]
 

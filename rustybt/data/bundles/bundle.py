@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 
 from rustybt.assets import AssetFinder
 from rustybt.calendars import get_calendar
-from rustybt.data.bundles.errors import BundleCorrupted
 from rustybt.data.bundles.format import (
     ASSETS_FILE,
     DAILY_DIR,
@@ -26,6 +25,7 @@ from rustybt.data.bundles.format import (
     bar_file,
 )
 from rustybt.data.bundles.manifest import Manifest, sha256_file
+from rustybt.errors import BundleCorrupted
 
 __all__ = ["CACHE_DIR", "Bundle"]
 
@@ -189,17 +189,6 @@ class Bundle:
     def read_stock_dividends(self) -> pd.DataFrame:
         """Stock dividends (sid, ex_date, ..., payment_sid, ratio)."""
         return self.read_table(STOCK_DIVIDENDS_FILE)
-
-    # ---------------------------------------------------------------- SQL (issue 5)
-    def sql(self, query: str, params: Any = None) -> Any:
-        """Run read-only DuckDB SQL over this bundle (see ``rustybt.data.arrow_portal.sql``).
-
-        Returns a result with ``.arrow()``, ``.pl()`` and ``.df()``; ``params`` are bound by
-        DuckDB (a sequence for ``?``, a mapping for ``$name``).
-        """
-        from rustybt.data.arrow_portal.sql import sql
-
-        return sql(self, query, params)
 
     # ---------------------------------------------------------------- integrity
     def verify(self) -> None:

@@ -13,14 +13,14 @@ import pandas as pd
 
 from rustybt.data.bundles._lock import bundle_lock
 from rustybt.data.bundles.bundle import CACHE_DIR, Bundle
-from rustybt.data.bundles.errors import (
+from rustybt.data.bundles.format import CURRENT_POINTER, MANIFEST_FILE
+from rustybt.data.bundles.manifest import Manifest
+from rustybt.data.bundles.writer import TMP_PREFIX, BundleWriter
+from rustybt.errors import (
     BundleNotFound,
     BundleNotRegistered,
     BundleVersionNotFound,
 )
-from rustybt.data.bundles.format import CURRENT_POINTER, MANIFEST_FILE
-from rustybt.data.bundles.manifest import Manifest
-from rustybt.data.bundles.writer import TMP_PREFIX, BundleWriter
 
 __all__ = [
     "BundleInfo",

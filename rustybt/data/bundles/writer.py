@@ -35,7 +35,6 @@ from rustybt.data.bundles._tables import (
     symbol_history_table,
     write_table,
 )
-from rustybt.data.bundles.errors import IngestError, IngestWarning
 from rustybt.data.bundles.format import (
     ASSETS_FILE,
     CURRENT_POINTER,
@@ -51,6 +50,7 @@ from rustybt.data.bundles.format import (
     bar_file,
 )
 from rustybt.data.bundles.manifest import FileEntry, Manifest, content_hash, sha256_file
+from rustybt.errors import IngestError, IngestWarning
 
 __all__ = ["TMP_PREFIX", "BundleWriter", "fsync_dir"]
 

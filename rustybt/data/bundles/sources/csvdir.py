@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.bundles._progress import Progress
-from rustybt.data.bundles.errors import IngestError
 from rustybt.data.bundles.writer import BundleWriter
+from rustybt.errors import IngestError
 
 __all__ = ["CsvdirIngest", "csvdir_ingest", "csvdir_symbols"]
 

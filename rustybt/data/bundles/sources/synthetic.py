@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.bundles._progress import Progress
-from rustybt.data.bundles.errors import IngestError
 from rustybt.data.bundles.sources._synthetic_assets import (
     DEFAULT_END_SESSION,
     SyntheticAsset,
@@ -44,6 +43,7 @@ from rustybt.data.bundles.sources._synthetic_assets import (
 )
 from rustybt.data.bundles.sources._synthetic_plan import plan_asset
 from rustybt.data.bundles.writer import BundleWriter
+from rustybt.errors import IngestError
 
 __all__ = [
     "DEFAULT_END_SESSION",

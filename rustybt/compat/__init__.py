@@ -1,0 +1,1 @@
+"""Compatibility with other backtesting libraries; each speaks to rustybt from its own package."""

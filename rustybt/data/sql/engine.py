@@ -1,0 +1,280 @@
+"""SQL over bundles with DuckDB: read-only, confined to the bundle, one cursor per thread.
+
+Example::
+
+    result = sql(bundle, "SELECT sid, avg(close) FROM daily_bars WHERE date >= ? GROUP BY sid",
+                 ["2020-01-01"])
+    result.arrow(); result.pl(); result.df()
+
+Relations: ``daily_bars``, ``daily_bars_adjusted``, ``minute_bars``, ``assets``,
+``symbol_history``, ``splits``, ``mergers``, ``dividends``, ``stock_dividends``, ``sessions``,
+``daily_adjustment_factors`` (see docs/user-guide/sql.md). Parameters are bound by DuckDB
+(``?`` with a list, ``$name`` with a dict), never formatted into the SQL text. The sandbox is
+described in :mod:`rustybt.data.sql.sandbox`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from rustybt.data.sql._translate import translate_error
+from rustybt.data.sql.result import SQLResult
+from rustybt.data.sql.sandbox import open_sandbox
+from rustybt.data.sql.views import PUBLIC_RELATIONS, build_catalog, load_sources
+from rustybt.data.sql.window import asof_join_sql, rolling_sql
+from rustybt.errors import SQLQueryError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rustybt.data.bundles.bundle import Bundle
+
+__all__ = [
+    "BundleSQL",
+    "Params",
+    "SQLResult",
+    "bundle_sql",
+    "sql",
+]
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+"""Query parameters: a sequence for ``?`` placeholders or a mapping for ``$name``."""
+
+
+class BundleSQL:
+    """A read-only DuckDB view of one bundle version, safe to share between threads.
+
+    Building one costs a few tens of milliseconds (the bundle's small tables are read and a
+    catalog of views is written and reopened read-only); queries then scan the Parquet files
+    through pyarrow. Each thread gets its own DuckDB cursor.
+
+    Args:
+        bundle: The bundle version to query.
+        threads: DuckDB worker threads per query (default: all cores).
+    """
+
+    def __init__(self, bundle: Bundle, *, threads: int | None = None) -> None:
+        self.bundle = bundle
+        self._sources = load_sources(bundle)
+        self._root = open_sandbox(build_catalog(self._sources), threads=threads)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"BundleSQL({self.bundle!r})"
+
+    def __enter__(self) -> BundleSQL:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ connections
+    def new_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new DuckDB cursor with the bar sources registered (one per thread or session)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"{self!r} is closed")
+            cur = self._root.cursor()
+            self._cursors.append(cur)
+        self._sources.register(cur)
+        return cur
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor (created on first use). Never share it between threads."""
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.new_cursor()
+            self._local.cursor = cur
+        return cur
+
+    def close(self) -> None:
+        """Close every cursor and the database."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for cur in self._cursors:
+                cur.close()
+            self._root.close()
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def relations(self) -> list[str]:
+        """Names of the relations (views and tables) queries can use."""
+        return list(PUBLIC_RELATIONS)
+
+    def query(
+        self,
+        query: str,
+        params: Params = None,
+        *,
+        cursor: duckdb.DuckDBPyConnection | None = None,
+    ) -> SQLResult:
+        """Run SQL and return the (last statement's) result.
+
+        Args:
+            query: SQL text; one or more statements.
+            params: Values for ``?`` (sequence) or ``$name`` (mapping) placeholders.
+            cursor: Run on this cursor instead of the thread's own (e.g. an interactive session).
+
+        Raises:
+            SQLAccessDenied: The sandbox refused it (writes, files, ATTACH, extensions, SET).
+            SQLQueryError: DuckDB rejected it; the message lists the available relations.
+        """
+        cur = cursor if cursor is not None else self.cursor()
+        try:
+            # DuckDB answers every statement with a relation (DDL gives 'Count'/'Success').
+            rel = cur.sql(query) if params is None else cur.sql(query, params=params)
+            return SQLResult(rel.to_arrow_table())
+        except duckdb.Error as exc:
+            raise translate_error(exc, query, self.relations, self.bundle.name) from exc
+
+    __call__ = query
+
+    def schema(self, relation: str) -> list[tuple[str, str]]:
+        """``(column, DuckDB type)`` pairs of a relation, in order."""
+        if relation not in PUBLIC_RELATIONS:
+            raise SQLQueryError(
+                f"no relation {relation!r}; available: {', '.join(self.relations)}",
+                query=relation,
+                duckdb_message="",
+            )
+        rows = self.query(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = ? ORDER BY ordinal_position",
+            [relation],
+        ).arrow()
+        names, types = rows["column_name"].to_pylist(), rows["data_type"].to_pylist()
+        return list(zip(names, types, strict=True))
+
+    # ------------------------------------------------------------------ helpers
+    def rolling(
+        self,
+        window: int,
+        field: str = "close",
+        *,
+        stats: Sequence[str] = ("mean", "std"),
+        sids: Sequence[int] | None = None,
+        start: Any = None,
+        end: Any = None,
+        adjusted: bool = True,
+        perspective: str = "window_end",
+        frequency: str = "daily",
+    ) -> SQLResult:
+        """Rolling statistics over the last ``window`` sessions (or market minutes) per asset.
+
+        The window is the one ``history(asset, field, window, '1d', end_dt=date)`` sees:
+        ``window`` sessions ending at ``date`` (halted sessions count and are skipped by the
+        aggregates, like pandas' NaN handling), prices adjusted as seen from ``date``. With
+        ``frequency='minute'`` it is ``history(..., '1m', end_dt=dt)``: ``window`` market
+        minutes (from the ``sessions`` opens/closes; minutes without a bar are missing),
+        adjusted as seen from ``dt``'s session.
+
+        Args:
+            window: Number of sessions (≥ 1).
+            field: ``open``, ``high``, ``low``, ``close`` or ``volume``.
+            stats: Any of ``mean``, ``std`` (sample), ``min``, ``max``, ``sum``, ``returns``
+                (``value[t] / value[t - window] - 1``).
+            sids: Restrict to these assets (bound as a parameter).
+            start: First date of output rows (inclusive), date-like.
+            end: Last date of output rows (inclusive), date-like.
+            adjusted: Apply splits/mergers/dividends (volume: splits only).
+            perspective: ``window_end`` (as history() at each date) or ``last_session`` (as in
+                ``daily_bars_adjusted``).
+            frequency: ``daily`` (rows per session) or ``minute`` (rows per market minute of
+                the assets with minute bars; ``start``/``end`` are then UTC timestamps).
+
+        Returns:
+            Columns ``sid, date`` (or ``dt``)``, <field>, bars`` (bars present in the window)
+            and one ``rolling_<stat>`` / ``returns`` column per stat.
+        """
+        text, params = rolling_sql(
+            window, field, stats=stats, sids=sids, start=start, end=end,
+            adjusted=adjusted, perspective=perspective, frequency=frequency,
+        )  # fmt: skip
+        return self.query(text, params)
+
+    def asof_join(
+        self,
+        table: pa.Table | pd.DataFrame | Any,
+        *,
+        on: str = "date",
+        by: str = "sid",
+        fields: Sequence[str] = ("close",),
+        adjusted: bool = True,
+    ) -> SQLResult:
+        """Attach to each row of ``table`` the last daily bar of its asset on or before ``on``.
+
+        Prices are adjusted as seen from the row's date (zipline's ``price`` rule: an older bar
+        is scaled by the adjustments between it and the row's date).
+
+        Args:
+            table: pandas / Polars DataFrame or pyarrow Table with an asset column and a date.
+            on: Date column of ``table`` (DATE or timestamp; cast to DATE).
+            by: Sid column of ``table``.
+            fields: Bar fields to attach (``open``, ``high``, ``low``, ``close``, ``volume``).
+            adjusted: Adjust older bars to the row's date.
+
+        Returns:
+            ``table``'s columns plus ``bar_date`` and the fields (NULL when no bar precedes).
+        """
+        arrow = _to_arrow(table)
+        arrow = arrow.append_column("_rb_row", pa.array(range(arrow.num_rows), type=pa.int64()))
+        name = f"_rb_user_{threading.get_ident()}"
+        text = asof_join_sql(name, arrow.column_names, on=on, by=by, fields=fields,
+                             adjusted=adjusted)  # fmt: skip
+        cur = self.cursor()
+        cur.register(name, arrow)
+        try:
+            return self.query(text, cursor=cur)
+        finally:
+            cur.unregister(name)
+
+
+def _to_arrow(table: Any) -> pa.Table:
+    if isinstance(table, pa.Table):
+        return table
+    if hasattr(table, "to_arrow"):  # polars
+        return table.to_arrow()
+    return pa.Table.from_pandas(table, preserve_index=False)
+
+
+_CACHE: dict[tuple[int, str, str], BundleSQL] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 8
+
+
+def bundle_sql(bundle: Bundle) -> BundleSQL:
+    """The process-wide :class:`BundleSQL` of a bundle version (created once, then reused)."""
+    key = (os.getpid(), str(bundle.path), bundle.version)
+    with _CACHE_LOCK:
+        found = _CACHE.pop(key, None)
+        if found is None or found._closed:
+            found = BundleSQL(bundle)
+        _CACHE[key] = found  # most recently used last
+        while len(_CACHE) > _CACHE_SIZE:  # forget the oldest; it closes when unreferenced
+            _CACHE.pop(next(iter(_CACHE)))
+        return found
+
+
+def sql(bundle: Bundle, query: str, params: Params = None) -> SQLResult:
+    """Run read-only SQL against a bundle; parameters are bound by DuckDB.
+
+    Args:
+        bundle: The bundle version.
+        query: SQL over the bundle's relations (``daily_bars``, ``daily_bars_adjusted``, ...).
+        params: A sequence for ``?`` placeholders or a mapping for ``$name`` placeholders.
+
+    Returns:
+        A result with ``.arrow()``, ``.pl()`` and ``.df()``.
+    """
+    return bundle_sql(bundle).query(query, params)

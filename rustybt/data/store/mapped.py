@@ -1,0 +1,148 @@
+"""The mapped store: uncompressed Arrow IPC files in ``bundle.cache_dir``, memory-mapped.
+
+Opening maps the file (``pa.memory_map``) and views each column's data buffer with
+``np.frombuffer``: no bar data is copied into private memory and pandas is not imported.
+A missing, stale (other bundle version or store format) or unreadable file is rebuilt under
+an exclusive file lock, written to a temporary file and published with ``os.replace``, so two
+processes opening the same bundle at once build it once and never see a partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from rustybt.data.store import format as F
+from rustybt.errors import StoreCorrupted
+
+__all__ = ["MappedStore", "ensure_store", "write_atomic"]
+
+
+class MappedStore:
+    """One memory-mapped store file: read-only NumPy views of its float64/int64 columns.
+
+    Attributes:
+        path: The file.
+        kind: ``'daily'``, ``'minute'``, ``'calendar'`` or ``'minute_index'``.
+        version: Bundle version the file was built from.
+        columns: Column name → 1-D read-only view of the whole mapped column.
+        length: Rows per asset (sessions or minutes) for bar stores; column length otherwise.
+        sids: Sids in row order (bar stores).
+        row_of: sid → asset row (bar stores).
+        metadata: The file's decoded ``rustybt.*`` schema metadata.
+    """
+
+    def __init__(self, path: Path, kind: str, version: str) -> None:
+        self.path = path
+        self.kind = kind
+        try:
+            self._map = pa.memory_map(str(path), "r")
+            reader = pa.ipc.open_file(self._map)
+            if reader.num_record_batches != 1:
+                raise StoreCorrupted(f"{path}: {reader.num_record_batches} record batches, want 1")
+            self.batch = reader.get_batch(0)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise StoreCorrupted(f"{path}: unreadable Arrow IPC file ({exc})") from exc
+        raw = self.batch.schema.metadata or {}
+        if raw.get(F.K_FORMAT) != F.STORE_FORMAT.encode():
+            raise StoreCorrupted(f"{path}: store format {raw.get(F.K_FORMAT)!r} is not current")
+        if raw.get(F.K_VERSION) != version.encode():
+            raise StoreCorrupted(f"{path}: built for bundle version {raw.get(F.K_VERSION)!r}")
+        if raw.get(F.K_KIND) != kind.encode():
+            raise StoreCorrupted(f"{path}: holds {raw.get(F.K_KIND)!r}, expected {kind!r}")
+        self.version = version
+        self.metadata = {
+            k.decode()[len("rustybt."):]: json.loads(v)
+            for k, v in raw.items()
+            if k.startswith(b"rustybt.") and k not in (F.K_FORMAT, F.K_VERSION, F.K_KIND)
+        }
+        self.columns: dict[str, np.ndarray] = {}
+        for name, arr in zip(self.batch.schema.names, self.batch.columns, strict=True):
+            self.columns[name] = _view(arr, path, name)
+        rows = self.batch.num_rows
+        self.sids = np.asarray(self.metadata.get("sids", []), dtype=np.int64)
+        self.length = int(self.metadata.get("length", rows))
+        if self.metadata.get("sids") is not None and len(self.sids) * self.length != rows:
+            raise StoreCorrupted(
+                f"{path}: {rows} rows, but {len(self.sids)} assets × {self.length} bars"
+            )
+        self.row_of: dict[int, int] = {int(s): i for i, s in enumerate(self.sids.tolist())}
+
+    def matrix(self, name: str) -> np.ndarray:
+        """Column ``name`` as a read-only (n_assets, length) view."""
+        return self.columns[name].reshape(len(self.sids), self.length)
+
+    def __repr__(self) -> str:
+        return f"MappedStore({self.kind!r}, {str(self.path)!r}, rows={self.batch.num_rows})"
+
+
+def _view(arr: pa.Array, path: Path, name: str) -> np.ndarray:
+    if arr.null_count:
+        raise StoreCorrupted(f"{path}: column {name!r} has {arr.null_count} nulls")
+    if arr.type == pa.float64():
+        dtype: type = np.float64
+    elif arr.type == pa.int64():
+        dtype = np.int64
+    else:
+        raise StoreCorrupted(f"{path}: column {name!r} has type {arr.type}")
+    buf = arr.buffers()[1]
+    view: np.ndarray = np.frombuffer(buf, dtype=dtype, count=len(arr) + arr.offset)[arr.offset:]
+    view.flags.writeable = False
+    return view
+
+
+def write_atomic(path: Path, batch: pa.RecordBatch) -> None:
+    """Write ``batch`` as an uncompressed one-batch IPC file, fsync, then ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _locked(cache_dir: Path, name: str) -> Iterator[None]:
+    lock = cache_dir / f".{name}.lock"
+    with open(lock, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def ensure_store(
+    cache_dir: Path, name: str, kind: str, version: str, build: Callable[[], pa.RecordBatch]
+) -> MappedStore:
+    """Map ``cache_dir/name``, (re)building it first when missing, stale or corrupted."""
+    path = cache_dir / name
+    try:
+        return MappedStore(path, kind, version)
+    except (StoreCorrupted, FileNotFoundError):
+        pass
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(cache_dir, name):
+        try:  # another process may have built it while we waited for the lock
+            return MappedStore(path, kind, version)
+        except (StoreCorrupted, FileNotFoundError):
+            pass
+        write_atomic(path, build())
+    return MappedStore(path, kind, version)

@@ -1,0 +1,308 @@
+"""Every error rustybt raises, under one root, named for what happened.
+
+Each class also subclasses the built-in a caller would naturally catch (``KeyError`` for a
+missing key, ``ValueError`` for a bad argument, ``FileNotFoundError`` for a missing bundle),
+so ``except ValueError`` keeps working while ``except RustybtError`` catches them all::
+
+    RustybtError
+    ├── BundleError
+    │   ├── BundleNotRegistered          (KeyError)
+    │   ├── BundleNotFound               (FileNotFoundError)
+    │   ├── BundleVersionNotFound        (FileNotFoundError)
+    │   ├── BundleCorrupted
+    │   └── IngestError                  (ValueError)
+    │       └── ZiplineBundleNotFound
+    ├── AssetNotFound                    (KeyError)
+    │   ├── SidsNotFound
+    │   └── SymbolNotFound
+    ├── StoreCorrupted
+    ├── ArrowPortalError
+    │   ├── HistoryWindowStartsBeforeData
+    │   ├── NoDataOnDate                 (KeyError)
+    │   ├── NotATradingMinute            (exchange-calendars' NotTradingMinuteError, ValueError)
+    │   ├── InvalidField                 (ValueError)
+    │   ├── InvalidBarCount              (ValueError)
+    │   ├── InvalidFrequency             (ValueError)
+    │   ├── InvalidReturnType            (ValueError)
+    │   └── NoDataForFrequency           (ValueError)
+    └── SQLError
+        ├── SQLQueryError                (ValueError)
+        └── SQLAccessDenied              (PermissionError)
+
+    RustybtWarning (UserWarning)
+    └── IngestWarning
+
+The zipline shim (:mod:`rustybt.compat.zipline`) raises zipline's own classes where zipline
+code catches them; those subclass the rustybt class of the same name as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from exchange_calendars.errors import NotTradingMinuteError
+
+__all__ = [
+    "ArrowPortalError",
+    "AssetNotFound",
+    "BundleCorrupted",
+    "BundleError",
+    "BundleNotFound",
+    "BundleNotRegistered",
+    "BundleVersionNotFound",
+    "HistoryWindowStartsBeforeData",
+    "IngestError",
+    "IngestWarning",
+    "InvalidBarCount",
+    "InvalidField",
+    "InvalidFrequency",
+    "InvalidReturnType",
+    "NoDataForFrequency",
+    "NoDataOnDate",
+    "NotATradingMinute",
+    "RustybtError",
+    "RustybtWarning",
+    "SQLAccessDenied",
+    "SQLError",
+    "SQLQueryError",
+    "SidsNotFound",
+    "StoreCorrupted",
+    "SymbolNotFound",
+    "ZiplineBundleNotFound",
+]
+
+
+class RustybtError(Exception):
+    """Root of every error raised by rustybt."""
+
+
+class RustybtWarning(UserWarning):
+    """Root of every warning issued by rustybt."""
+
+
+# --------------------------------------------------------------------------- bundles
+class BundleError(RustybtError):
+    """Base class of every bundle error (ingest, loading, verification)."""
+
+
+class BundleNotRegistered(BundleError, KeyError):
+    """No ingest function is registered under this name."""
+
+    def __init__(self, name: str, registered: list[str]) -> None:
+        self.name = name
+        super().__init__(f"no bundle registered as {name!r}; registered: {sorted(registered)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class BundleNotFound(BundleError, FileNotFoundError):
+    """The bundle has never been ingested under this root."""
+
+    def __init__(self, name: str, root: object) -> None:
+        self.name = name
+        super().__init__(f"bundle {name!r} has no ingested version under {root}")
+
+
+class BundleVersionNotFound(BundleError, FileNotFoundError):
+    """The requested version (directory name or content hash) does not exist."""
+
+    def __init__(self, name: str, version: str, available: list[str]) -> None:
+        self.name = name
+        self.version = version
+        super().__init__(f"bundle {name!r} has no version {version!r}; available: {available}")
+
+
+class BundleCorrupted(BundleError):
+    """A bundle file is missing or its SHA256 does not match the manifest."""
+
+
+class IngestError(BundleError, ValueError):
+    """Input rejected during ingest; the message names file, row, column and value.
+
+    Attributes:
+        file: The input file or logical source the problem was found in.
+        row: The 1-based data row (header excluded) or None.
+        column: The column name or None.
+        value: The offending value or None.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        if type(value).__module__ == "numpy" and hasattr(value, "item"):
+            value = value.item()  # show 2.0, not np.float64(2.0)
+        self.reason = reason
+        self.file = file
+        self.row = row
+        self.column = column
+        self.value = value
+        parts = []
+        if file is not None:
+            parts.append(f"file {file}")
+        if row is not None:
+            parts.append(f"row {row}")
+        if column is not None:
+            parts.append(f"column {column!r}")
+        if value is not None:
+            parts.append(f"value {value!r}")
+        where = ", ".join(parts)
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+
+class ZiplineBundleNotFound(IngestError):
+    """No ingested zipline bundle of that name (or timestamp) under the zipline root."""
+
+
+class IngestWarning(RustybtWarning):
+    """Input accepted after a documented repair (e.g. missing sessions become halts)."""
+
+
+# --------------------------------------------------------------------------- assets
+class AssetNotFound(RustybtError, KeyError):
+    """An asset lookup found nothing."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class SidsNotFound(AssetNotFound):
+    """One or more sids are not in the bundle.
+
+    Attributes:
+        sids: The sids that were not found.
+    """
+
+    def __init__(self, sids: Iterable[int]) -> None:
+        self.sids = list(sids)
+        super().__init__(f"sids not found in the bundle: {self.sids}")
+
+
+class SymbolNotFound(AssetNotFound):
+    """No asset held this symbol (as of the requested date).
+
+    Attributes:
+        symbol: The symbol looked up.
+        as_of_date: The date of the lookup, or None.
+    """
+
+    def __init__(self, symbol: str, as_of_date: Any = None) -> None:
+        self.symbol = symbol
+        self.as_of_date = as_of_date
+        when = "" if as_of_date is None else f" as of {as_of_date.date()}"
+        super().__init__(f"symbol {symbol!r} not found{when}")
+
+
+# --------------------------------------------------------------------------- store
+class StoreCorrupted(RustybtError):
+    """A mapped store file is unreadable or does not match its bundle (it is rebuilt)."""
+
+
+# --------------------------------------------------------------------------- portal
+class ArrowPortalError(RustybtError):
+    """Base class of every error raised by :class:`rustybt.ArrowDataPortal`'s queries."""
+
+
+class HistoryWindowStartsBeforeData(ArrowPortalError):
+    """A history window would start before the bundle's first trading day (or minute).
+
+    Attributes:
+        first_trading_day: First session of the data.
+        bar_count: The requested number of bars.
+        suggested_start_day: First session at which the window fits.
+    """
+
+    def __init__(self, first_trading_day: Any, bar_count: int, suggested_start_day: Any) -> None:
+        self.first_trading_day = first_trading_day
+        self.bar_count = bar_count
+        self.suggested_start_day = suggested_start_day
+        super().__init__(
+            f"History window extends before {first_trading_day}. To use this history window, "
+            f"start the backtest on or after {suggested_start_day} (bar_count={bar_count})."
+        )
+
+
+class NoDataOnDate(ArrowPortalError, KeyError):
+    """A date lies outside the bundle's calendar range."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotATradingMinute(ArrowPortalError, NotTradingMinuteError):  # type: ignore[misc]
+    """A '1m' window (zipline_exact mode) ends at a time that is not a trading minute.
+
+    zipline's ``minutes_window`` raises exchange-calendars' ``NotTradingMinuteError`` there;
+    this is that class (and a ``ValueError``), so zipline code catching it keeps working.
+    The default mode ends such a window at the last trading minute before ``minute``.
+
+    Attributes:
+        calendar: The bundle's exchange calendar.
+        minute: The requested end (UTC Timestamp).
+        param_name: ``"minute"``, as exchange-calendars names it.
+    """
+
+    def __init__(self, calendar: Any, minute: Any) -> None:
+        if isinstance(minute, int):  # UTC nanoseconds
+            import pandas as pd
+
+            minute = pd.Timestamp(minute, tz="UTC")
+        NotTradingMinuteError.__init__(self, calendar, minute, "minute")
+        Exception.__init__(self, calendar, minute)
+
+    def __str__(self) -> str:
+        return "'1m' history window: " + NotTradingMinuteError.__str__(self)
+
+
+class InvalidField(ArrowPortalError, ValueError):
+    """A field other than open, high, low, close, volume, price (or last_traded for spots)."""
+
+
+class InvalidBarCount(ArrowPortalError, ValueError):
+    """``bar_count`` is smaller than 1."""
+
+
+class InvalidFrequency(ArrowPortalError, ValueError):
+    """A history frequency other than '1d'/'1m' or a data frequency other than daily/minute."""
+
+
+class InvalidReturnType(ArrowPortalError, ValueError):
+    """A ``return_type`` other than the ones ``history()`` supports."""
+
+
+class NoDataForFrequency(ArrowPortalError, ValueError):
+    """The bundle holds no bars of the requested data frequency (e.g. minute)."""
+
+
+# --------------------------------------------------------------------------- SQL
+class SQLError(RustybtError):
+    """Base class of bundle SQL errors.
+
+    Attributes:
+        query: The SQL text that failed.
+        duckdb_message: DuckDB's own message.
+    """
+
+    def __init__(self, message: str, *, query: str, duckdb_message: str) -> None:
+        super().__init__(message)
+        self.query = query
+        self.duckdb_message = duckdb_message
+
+
+class SQLQueryError(SQLError, ValueError):
+    """The query is not valid SQL for these relations (syntax, unknown column, bad type...)."""
+
+
+class SQLAccessDenied(SQLError, PermissionError):
+    """The sandbox refused the query: it would write, reach outside the bundle or unlock it."""

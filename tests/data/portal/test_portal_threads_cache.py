@@ -1,0 +1,133 @@
+"""Thread safety (16 threads x 10,000 mixed calls equal serial results) and HistoryCache."""
+
+from __future__ import annotations
+
+import random
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from portal_fixed import N, fixed_bundle
+
+from rustybt import ArrowDataPortal, HistoryCache
+from rustybt.data.portal.cache import cache_from_env
+from rustybt.optimization.dataportal_ext import HistoryCache as ExportedCache
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fixed_bundle(Path(tmp_path_factory.mktemp("threads")))[1]
+
+
+def _queries(n: int, seed: int) -> list[tuple]:
+    rng = random.Random(seed)
+    fields = ["open", "high", "low", "close", "volume", "price"]
+    out = []
+    for _ in range(n):
+        kind = rng.random()
+        end = rng.randrange(10, N)
+        bars = rng.randint(1, 10)
+        if kind < 0.5:
+            out.append(("a1", rng.randrange(4), rng.choice(fields), bars, end))
+        elif kind < 0.75:
+            out.append(("aN", None, rng.choice(fields), bars, end))
+        elif kind < 0.9:
+            out.append(("spot", rng.randrange(4), rng.choice(fields), 0, end))
+        else:
+            out.append(("df", None, rng.choice(fields), bars, end))
+    return out
+
+
+def _run(p: ArrowDataPortal, q: tuple) -> Any:
+    kind, sid, field, bars, end = q
+    dt = p.sessions[end]
+    if kind == "a1":
+        return p.history(sid, field, bars, end_dt=dt, return_type="array").copy()
+    if kind == "aN":
+        return p.history([0, 1, 2, 3], field, bars, end_dt=dt, return_type="array").copy()
+    if kind == "spot":
+        return np.float64(p.get_spot_value(sid, field, dt, "daily"))
+    return p.history([0, 1, 2, 3], field, bars, end_dt=dt).to_numpy().copy()
+
+
+def test_16_threads_match_serial(bundle: Any) -> None:
+    portal = ArrowDataPortal(bundle, cache=HistoryCache(maxsize=64))
+    queries = _queries(10_000, 1)
+    serial = [_run(ArrowDataPortal(bundle), q) for q in queries]
+    results: dict[int, list[Any]] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(16)
+
+    def work(t: int) -> None:
+        order = list(range(len(queries)))
+        random.Random(t).shuffle(order)
+        got: list[Any] = [None] * len(queries)
+        try:
+            start.wait()
+            for i in order:
+                got[i] = _run(portal, queries[i])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        results[t] = got
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    for got in results.values():
+        for a, b in zip(got, serial, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_cache_tiers_hits_and_invalidation(bundle: Any) -> None:
+    assert ExportedCache is HistoryCache
+    cache = HistoryCache(maxsize=2)
+    p = ArrowDataPortal(bundle, cache=cache)
+    s = p.sessions
+    first = p.history([0, 1], "price", 20, end_dt=s[25])
+    again = p.history([0, 1], "price", 20, end_dt=s[25])
+    assert again is first and cache.hits == 1 and cache.misses == 1
+    assert cache.hit_rate == 0.5
+    arr = p.history([0, 1], "price", 5, end_dt=s[25], return_type="array")
+    assert not arr.flags.writeable  # cached arrays are read-only
+    for end in (20, 21, 22):
+        p.history([0, 1], "close", 5, end_dt=s[end], return_type="array")
+    stats = cache.stats()
+    assert stats["permanent"] == 1 and stats["lru"] == 2  # LRU evicted down to maxsize
+    # single-asset arrays go through the cache too (adjusted window: an allocation)
+    a = p.history(0, "close", 3, end_dt=s[11], return_type="array")
+    assert p.history(0, "close", 3, end_dt=s[11], return_type="array") is a
+    cache.bind(p.version)
+    assert len(cache) > 0
+    cache.bind("another-version")
+    assert len(cache) == 0
+    cache.clear()
+    assert cache.hits == 0 and cache.hit_rate == 0.0
+    off = HistoryCache(enabled=False)
+    q = ArrowDataPortal(bundle, cache=off)
+    q.history([0], "close", 3, end_dt=s[11])
+    assert off.get(("x",), 3) is None and len(off) == 0 and off.misses == 0
+    np.testing.assert_array_equal(
+        q.history([0, 1], "price", 20, end_dt=s[25]).to_numpy(), first.to_numpy())
+
+
+def test_cache_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUSTYBT_HISTORY_CACHE", "off")
+    assert cache_from_env() is None
+    monkeypatch.setenv("RUSTYBT_HISTORY_CACHE", "32")
+    cache = cache_from_env()
+    assert cache is not None and cache.maxsize == 32
+    monkeypatch.setenv("RUSTYBT_HISTORY_CACHE", "on")
+    cache = cache_from_env()
+    assert cache is not None and cache.maxsize == 256
+    monkeypatch.delenv("RUSTYBT_HISTORY_CACHE")
+    assert cache_from_env() is None
+    assert isinstance(pd.Timestamp("2024-01-02"), pd.Timestamp)

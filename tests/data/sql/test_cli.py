@@ -1,0 +1,166 @@
+"""`rustybt sql`: every output format round-trips; the interactive prompt reads stdin."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+import rustybt
+from rustybt import Bundle
+from rustybt.cli import main
+
+QUERY = "SELECT sid, date, close, volume FROM daily_bars_adjusted WHERE sid = ? ORDER BY date"
+
+
+def _run(root: Path, *args: str) -> int:
+    return main(["--root", str(root), "sql", *args])
+
+
+def _expected(bundle: Bundle) -> pd.DataFrame:
+    return rustybt.sql(bundle, QUERY, [2]).df()
+
+
+def _check(frame: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert frame["sid"].tolist() == want["sid"].tolist()
+    assert pd.DatetimeIndex(pd.to_datetime(frame["date"])).equals(pd.DatetimeIndex(want["date"]))
+    np.testing.assert_allclose(frame["close"].to_numpy(float), want["close"], rtol=1e-15)
+    np.testing.assert_allclose(frame["volume"].to_numpy(float), want["volume"], rtol=1e-15)
+
+
+def test_parquet_round_trip(small_bundle: Bundle, tmp_path: Path) -> None:
+    out = tmp_path / "r.parquet"
+    assert _run(tmp_path, "t", QUERY, "-p", "2", "--format", "parquet", "-o", str(out)) == 0
+    assert pq.read_table(out).equals(rustybt.sql(small_bundle, QUERY, [2]).arrow())
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_csv_round_trip(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str], to_file: bool
+) -> None:
+    out = tmp_path / "r.csv"
+    extra = ["-o", str(out)] if to_file else []
+    assert _run(tmp_path, "t", QUERY, "--param", "2", "--format", "csv", *extra) == 0
+    text = out.read_text() if to_file else capsys.readouterr().out
+    _check(pcsv.read_csv(io.BytesIO(text.encode())).to_pandas(), _expected(small_bundle))
+
+
+def test_json_round_trip(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "t", QUERY, "-p", "2", "--format", "json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    _check(pl.DataFrame(rows).to_pandas(), _expected(small_bundle))
+
+
+def test_table_format(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "t", QUERY, "-p", "2", "--max-rows", "5") == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert lines[0].split() == ["sid", "date", "close", "volume"]
+    assert lines[-1] == "(28 rows, first 5 shown)"
+    want = _expected(small_bundle)
+    first = lines[1].split()
+    assert first[1] == f"{want['date'].iloc[0]:%Y-%m-%d}"
+    assert float(first[2]) == pytest.approx(want["close"].iloc[0], rel=1e-6)
+    out = tmp_path / "all.txt"
+    assert _run(tmp_path, "t", QUERY, "-p", "2", "-o", str(out)) == 0
+    assert out.read_text().splitlines()[-1] == "(28 rows)"  # a file gets every row
+
+
+def test_version_and_path_forms(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    q = "SELECT count(*) AS n FROM assets"
+    assert _run(tmp_path, "t", q, "--version", small_bundle.version[:10], "--format", "csv") == 0
+    assert capsys.readouterr().out.split() == ["n", "2"]
+    assert _run(tmp_path, str(small_bundle.path), q, "--format", "csv") == 0
+    assert capsys.readouterr().out.split() == ["n", "2"]
+
+
+def test_errors(small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(tmp_path, "t", "SELECT nope FROM daily_bars") == 1
+    err = capsys.readouterr().err
+    assert "Binder Error" in err and "daily_bars_adjusted" in err
+    assert _run(tmp_path, "t", "COPY daily_bars TO '/tmp/x.csv'") == 1
+    assert "refused" in capsys.readouterr().err
+    assert _run(tmp_path, "missing", "SELECT 1") == 2
+    assert "missing" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="needs --output"):
+        _run(tmp_path, "t", "SELECT 1", "--format", "parquet")
+    small_bundle.verify()
+
+
+SESSION = """.tables
+.schema splits
+.schema nope
+.help
+.bogus
+SELECT count(*) AS n
+  FROM daily_bars
+ WHERE sid = 1;
+SELECT nope;
+CREATE TEMP TABLE mine AS SELECT 41 + 1 AS answer;
+SELECT * FROM mine;
+CREATE TEMP VIEW v AS SELECT 1;
+COPY mine TO '/tmp/escape.csv';
+.quit
+SELECT 'never reached';
+"""
+
+
+def test_interactive_prompt_from_stdin(
+    small_bundle: Bundle,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SESSION))
+    assert _run(tmp_path, "t") == 0
+    out = capsys.readouterr().out
+    assert "daily_bars_adjusted\n" in out and "sessions\n" in out  # .tables
+    assert "splits (\n    sid BIGINT,\n    effective_date DATE,\n    ratio DOUBLE\n)" in out
+    assert "error: no relation 'nope'" in out
+    assert "Statements end with ';'" in out  # .help
+    assert "unknown command '.bogus'" in out
+    assert re.search(r" n\n\s*30\n\(1 row\)", out)  # the multi-line statement ran
+    assert 'Referenced column "nope"' in out  # an error does not end the session
+    assert re.search(r"answer\n\s+42\n\(1 row\)", out)  # TEMP tables live for the session
+    assert "refused by the read-only SQL sandbox" in out
+    assert "never reached" not in out
+    small_bundle.verify()
+
+
+def test_interactive_unterminated_statement(
+    small_bundle: Bundle,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT 1\n"))
+    assert _run(tmp_path, "t") == 1
+    assert "missing ';'" in capsys.readouterr().out
+
+
+def test_console_script_in_a_real_process(small_bundle: Bundle, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rustybt", "--root", str(tmp_path), "sql", "t"],
+        input="SELECT symbol FROM assets ORDER BY sid;\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "S1" in proc.stdout and "S2" in proc.stdout
