@@ -1,24 +1,24 @@
-"""Fixtures for the portal tests: small bundles written into tmp dirs."""
+"""Fixtures for the portal tests: small random bundles written into tmp dirs."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from portal_data import Spec, random_spec, write_bundle
 
 from rustybt import ArrowDataPortal
+from rustybt.testing import BundleSpec, make_bundle, random_spec
 
 
 @pytest.fixture
-def daily_world(tmp_path: Path) -> tuple[Spec, object, ArrowDataPortal]:
+def daily_world(tmp_path: Path) -> tuple[BundleSpec, object, ArrowDataPortal]:
     spec = random_spec(7, 4, 40)
-    bundle = write_bundle(spec, tmp_path)
+    bundle = make_bundle(tmp_path, spec, name="t")
     return spec, bundle, ArrowDataPortal(bundle)
 
 
 @pytest.fixture
-def minute_world(tmp_path: Path) -> tuple[Spec, object, ArrowDataPortal]:
+def minute_world(tmp_path: Path) -> tuple[BundleSpec, object, ArrowDataPortal]:
     spec = random_spec(11, 3, 8, minute=True)
-    bundle = write_bundle(spec, tmp_path)
+    bundle = make_bundle(tmp_path, spec, name="t")
     return spec, bundle, ArrowDataPortal(bundle)

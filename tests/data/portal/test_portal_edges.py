@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from portal_fixed import DIV_AT, SPLIT_AT, N, fixed_bundle
 
 from rustybt import (
     ArrowDataPortal,
@@ -20,13 +19,17 @@ from rustybt import (
     NoDataOnDate,
     SidsNotFound,
 )
+from rustybt.testing import KNOWN, known_values_spec, make_bundle
+
+N, SPLIT_AT, DIV_AT = KNOWN.N, KNOWN.SPLIT_AT, KNOWN.DIV_AT
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DatetimeIndex, ArrowDataPortal]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        spec, bundle = fixed_bundle(Path(tmp_path_factory.mktemp("fixed")))
+        spec = known_values_spec()
+        bundle = make_bundle(tmp_path_factory.mktemp("fixed"), spec, name="fixed")
     return spec.sessions, ArrowDataPortal(bundle)
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from portal_data import random_spec, write_bundle
-from portal_oracle import Oracle
+from support import Oracle
 
 from rustybt import ArrowDataPortal
+from rustybt.testing import make_bundle, random_spec
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +20,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     spec = random_spec(5, 3, 9, minute=True)  # 2024-06-24 .. 2024-07-05, early close 07-03
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bundle = write_bundle(spec, Path(tmp_path_factory.mktemp("minute")))
-    return spec, bundle, ArrowDataPortal(bundle), Oracle(spec, bundle)
+        bundle = make_bundle(tmp_path_factory.mktemp("minute"), spec, name="t")
+    return spec, bundle, ArrowDataPortal(bundle), Oracle(spec)
 
 
 def test_early_close_minutes(world: tuple) -> None:
@@ -80,9 +80,9 @@ def test_minute_only_bundle_aggregates_daily(tmp_path: Path) -> None:
     minute_only.daily = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bundle = write_bundle(minute_only, tmp_path)
+        bundle = make_bundle(tmp_path, minute_only, name="t")
     p = ArrowDataPortal(bundle)
-    o = Oracle(spec, bundle)  # the oracle's daily bars are the minute aggregates
+    o = Oracle(spec)  # the oracle's daily bars are the minute aggregates
     end = spec.sessions[-1]
     for sid in range(2):
         for field in ("open", "high", "low", "close", "volume", "price"):

@@ -19,14 +19,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from portal_data import random_spec, write_bundle
-from portal_oracle import BeforeData, Oracle
+from support import BeforeData, Oracle
 
 from rustybt import (
     ArrowDataPortal,
     HistoryWindowStartsBeforeData,
     NoDataOnDate,
 )
+from rustybt.testing import make_bundle, random_spec
 
 FIELDS = ["open", "high", "low", "close", "volume", "price"]
 RTOL = 1e-12
@@ -150,8 +150,8 @@ def _world(seed: int, n_assets: int, n_sessions: int, minute: bool,
     spec = random_spec(seed, n_assets, n_sessions, minute=minute)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bundle = write_bundle(spec, root)
-    return spec, ArrowDataPortal(bundle), Oracle(spec, bundle)
+        bundle = make_bundle(root, spec, name="t")
+    return spec, ArrowDataPortal(bundle), Oracle(spec)
 
 
 def _daily_property(seed: int, n_assets: int, n_sessions: int, queries: list) -> None:

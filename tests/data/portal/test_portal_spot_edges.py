@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from portal_data import Spec
-from portal_fixed import fixed_bundle
 
 from rustybt import ArrowDataPortal
+from rustybt.testing import BundleSpec as Spec
+from rustybt.testing import known_values_spec, make_bundle
 
 OHLC = ("open", "high", "low", "close")
 
@@ -31,7 +30,8 @@ def fixed(
 ) -> tuple[pd.DatetimeIndex, ArrowDataPortal]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        spec, bundle = fixed_bundle(Path(tmp_path_factory.mktemp("spot_fixed")))
+        spec = known_values_spec()
+        bundle = make_bundle(tmp_path_factory.mktemp("spot_fixed"), spec, name="fixed")
     return spec.sessions, ArrowDataPortal(bundle, zipline_exact=request.param)
 
 

@@ -5,24 +5,25 @@ from __future__ import annotations
 import random
 import threading
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from portal_fixed import N, fixed_bundle
 
 from rustybt import ArrowDataPortal, HistoryCache
 from rustybt.data.portal.cache import cache_from_env
 from rustybt.optimization.dataportal_ext import HistoryCache as ExportedCache
+from rustybt.testing import KNOWN, known_values_spec, make_bundle
+
+N = KNOWN.N
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fixed_bundle(Path(tmp_path_factory.mktemp("threads")))[1]
+        return make_bundle(tmp_path_factory.mktemp("threads"), known_values_spec(), name="fixed")
 
 
 def _queries(n: int, seed: int) -> list[tuple]:

@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from portal_fixed import N, fixed_bundle
 
 from rustybt import ArrowDataPortal, StoreCorrupted
 from rustybt.data.store import MappedStore
 from rustybt.data.store.format import STORE_FORMAT
 from rustybt.data.store.mapped import ensure_store, write_atomic
+from rustybt.testing import KNOWN, known_values_spec, make_bundle
+
+N = KNOWN.N
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -27,7 +29,7 @@ REPO = Path(__file__).resolve().parents[3]
 def bundle(tmp_path: Path) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fixed_bundle(tmp_path)[1]
+        return make_bundle(tmp_path, known_values_spec(), name="fixed")
 
 
 def test_layout_is_asset_major_along_every_session(bundle: object) -> None:

@@ -1,25 +1,67 @@
-"""An independent, deliberately plain pandas oracle of zipline's history and spot semantics.
+"""Shared test support: the one plain-pandas oracle of zipline's semantics, and comparisons.
 
-Written for clarity, not speed: it loops over rows and multiplies ratios one by one. It reads
-the test's spec (the truth that was ingested) plus the dividend ratios fixed at ingest.
+:class:`Oracle` reads only a :class:`rustybt.testing.BundleSpec` (the frames that were
+ingested) and exchange-calendars: never the bundle, the store or the portal. It is written
+for clarity, not speed: it loops over rows and multiplies ratios one by one. It answers
+
+- history windows (daily, minute, and daily windows over minute data with today's partial
+  bar), spot values and last-traded dates, as ``ArrowDataPortal`` must;
+- the SQL views' raw and adjusted bars, rolling windows and as-of lookups, as
+  ``BundleSQL`` must.
+
+Adjustments follow zipline: a ratio effective on E applies to bars dated before E, seen from a
+perspective on or after E; a cash dividend's ratio is ``1 - amount / close`` of the calendar
+session before the ex date (daily close, else that session's last minute close), dropped when
+that close is missing or the ratio is not positive; volume follows splits only.
+
+Every test directory imports it as ``support`` (tests/conftest.py puts tests/ on sys.path).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
-from portal_data import Spec
+
+from rustybt.testing import BundleSpec
+
+__all__ = ["BAR_FIELDS", "BeforeData", "Oracle", "assert_frames_close", "safe_ratio"]
+
+BAR_FIELDS = ["open", "high", "low", "close", "volume"]
 
 
 class BeforeData(Exception):
     """The window starts before the first session (the portal raises its own error)."""
 
 
+def safe_ratio(a: float, b: float) -> float:
+    """a / b in float64, inf or NaN instead of an error."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(a) / np.float64(b))
+
+
+def assert_frames_close(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """Same sids and dates; numbers equal to 1e-12 relative."""
+    assert got["sid"].tolist() == want["sid"].tolist()
+    assert pd.DatetimeIndex(got["date"]).equals(pd.DatetimeIndex(want["date"]))
+    for col in BAR_FIELDS:
+        np.testing.assert_allclose(
+            got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col
+        )
+
+
 class Oracle:
-    def __init__(self, spec: Spec, bundle: object) -> None:
+    """zipline's answers for a spec, computed the slow obvious way."""
+
+    def __init__(self, spec: BundleSpec) -> None:
         self.spec = spec
         self.sessions = spec.sessions
-        self.cal = bundle.calendar  # type: ignore[attr-defined]
+        self.cal = xcals.get_calendar(
+            spec.calendar_name, side="right",
+            start=self.sessions[0] - pd.Timedelta(days=30), end=self.sessions[-1],
+        )
         self.closes = pd.DatetimeIndex(
             self.cal.last_minutes.reindex(self.sessions)).tz_convert("UTC").tz_localize(None)
         self.minutes = pd.DatetimeIndex(self.cal.minutes_in_range(
@@ -30,21 +72,37 @@ class Oracle:
             int(r.sid): (pd.Timestamp(r.start_date), pd.Timestamp(r.end_date))
             for r in spec.assets.itertuples()
         }
-        events = []
-        for kind, frame, col in (
-            ("split", bundle.read_splits(), "effective_date"),  # type: ignore[attr-defined]
-            ("merger", bundle.read_mergers(), "effective_date"),  # type: ignore[attr-defined]
-            ("dividend", bundle.read_dividends(), "ex_date"),  # type: ignore[attr-defined]
-        ):
-            for r in frame.itertuples():
-                if np.isfinite(r.ratio):
-                    events.append((int(r.sid), pd.Timestamp(getattr(r, col)), float(r.ratio),
-                                   kind))
+        events: list[tuple[int, pd.Timestamp, float, str]] = []
+        for kind, frame in (("split", spec.splits), ("merger", spec.mergers)):
+            for r in (frame if frame is not None else pd.DataFrame()).itertuples():
+                events.append((int(r.sid), pd.Timestamp(r.effective_date), float(r.ratio), kind))
+        divs = spec.dividends if spec.dividends is not None else pd.DataFrame()
+        for r in divs.itertuples():
+            ratio = 1.0 - float(r.amount) / self.previous_close(int(r.sid), pd.Timestamp(r.ex_date))
+            if np.isfinite(ratio) and ratio > 0:
+                events.append((int(r.sid), pd.Timestamp(r.ex_date), ratio, "dividend"))
         self.events = events
 
-    # ------------------------------------------------------------------ basics
+    # ------------------------------------------------------------------ adjustments
+    def previous_close(self, sid: int, ex_date: pd.Timestamp) -> float:
+        """Raw close of the calendar session before ``ex_date`` (NaN without a bar)."""
+        all_sessions = self.cal.sessions
+        pos = int(all_sessions.searchsorted(ex_date)) - 1
+        if pos < 0:
+            return np.nan
+        prev = all_sessions[pos]
+        daily = self.daily.get(sid)
+        if daily is not None and len(daily):
+            return float(daily["close"].get(prev, np.nan))
+        minute = self.minute.get(sid)
+        if minute is None:
+            return np.nan
+        mins = self.cal.session_minutes(prev)
+        inside = minute[(minute.index >= mins[0]) & (minute.index <= mins[-1])]
+        return np.nan if inside.empty else float(inside["close"].iloc[-1])
+
     def ratio(self, sid: int, after: pd.Timestamp, upto: pd.Timestamp, volume: bool) -> float:
-        """Product of the ratios effective in (after, upto] (sessions)."""
+        """Product of the ratios effective in (after, upto] (sessions); volume: 1/split."""
         out = 1.0
         for s, when, r, kind in self.events:
             if s != sid or not (after < when <= upto):
@@ -56,6 +114,20 @@ class Oracle:
                 out *= r
         return out
 
+    def factors(self, sid: int, t: pd.Timestamp, p: pd.Timestamp) -> tuple[float, float]:
+        """Price and volume factor of a bar dated t seen from p: ratios with t < E ≤ p.
+
+        The volume factor is the product of the split ratios (volume is divided by it).
+        """
+        pf = vf = 1.0
+        for s, eff, ratio, kind in self.events:
+            if s == sid and t < eff <= p:
+                pf *= ratio
+                if kind == "split":
+                    vf *= ratio
+        return pf, vf
+
+    # ------------------------------------------------------------------ basics
     def session_of(self, dt: object) -> pd.Timestamp:
         """zipline's minute_to_session: the first session whose close is at or after dt."""
         ts = pd.Timestamp(dt)  # type: ignore[arg-type]
@@ -254,3 +326,81 @@ class Oracle:
         if lt.date() == ts.date():
             return value
         return value * self.ratio(sid, self.minute_session(lt), ts, False)
+
+    # ------------------------------------------------------------------ SQL views
+    def bars(self, adjusted: bool) -> pd.DataFrame:
+        """Every daily bar, raw or adjusted as of the last bar's session, by (sid, date)."""
+        last = max(f["date"].iloc[-1] for f in self.spec.daily.values())
+        frames = []
+        for sid, frame in self.spec.daily.items():
+            out = frame.copy()
+            out.insert(0, "sid", sid)
+            if adjusted:
+                fac = [self.factors(sid, t, last) for t in out["date"]]
+                pf = np.array([f[0] for f in fac])
+                vf = np.array([f[1] for f in fac])
+                for col in ("open", "high", "low", "close"):
+                    out[col] = out[col] * pf
+                out["volume"] = out["volume"] / vf
+            frames.append(out)
+        return pd.concat(frames).sort_values(["sid", "date"]).reset_index(drop=True)
+
+    def rolling_window(self, sid: int, t: pd.Timestamp, n: int, field: str) -> pd.Series:
+        """The n-session window from the asset's first bar, as history() shows it at t.
+
+        Halts are NaN (volume 0); values adjusted as seen from t.
+        """
+        frame = self.daily[sid]
+        pos = self.sessions.get_loc(t)
+        window = self.sessions[max(0, pos - n + 1) : pos + 1]
+        window = window[window >= frame.index[0]]
+        values = frame[field].reindex(window).astype(float)
+        if field == "volume":
+            values = values.fillna(0.0)
+        for s in window:
+            pf, vf = self.factors(sid, s, t)
+            values[s] = values[s] / vf if field == "volume" else values[s] * pf
+        return values
+
+    def rolling(self, n: int, field: str) -> pd.DataFrame:
+        """One row per (sid, session of its bars' span) with every rolling statistic."""
+        rows = []
+        for sid, frame in self.spec.daily.items():
+            span = self.sessions[
+                self.sessions.slice_indexer(frame["date"].iloc[0], frame["date"].iloc[-1])
+            ]
+            for t in span:
+                w = self.rolling_window(sid, t, n, field)
+                longer = self.rolling_window(sid, t, n + 1, field)
+                first = longer.iloc[0] if len(longer) == n + 1 else np.nan
+                rows.append(
+                    {
+                        "sid": sid,
+                        "date": t,
+                        "bars": int(frame["date"].isin(w.index).sum()),
+                        "rolling_mean": w.mean(),
+                        "rolling_std": w.std(),
+                        "rolling_min": w.min(),
+                        "rolling_max": w.max(),
+                        "rolling_sum": w.sum() if w.notna().any() else np.nan,
+                        "returns": safe_ratio(w.iloc[-1], first) - 1,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def asof(self, sid: int, d: pd.Timestamp, field: str) -> float:
+        """Last bar on or before d, adjusted as seen from d (zipline's 'price' rule)."""
+        if sid not in self.daily:
+            return np.nan
+        frame = self.daily[sid]
+        before = frame[frame.index <= d]
+        if before.empty:
+            return np.nan
+        s = before.index[-1]
+        pf, vf = self.factors(sid, s, d)
+        raw = float(before[field].iloc[-1])
+        return raw / vf if field == "volume" else raw * pf
+
+    def raw_bar(self, sid: int, day: pd.Timestamp, field: str) -> Any:
+        """The ingested value of one daily bar (KeyError when there is none)."""
+        return self.daily[sid].loc[pd.Timestamp(day), field]
