@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,45 +11,41 @@ import polars as pl
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sql_testutil import (
-    SESSIONS,
-    assert_frames_close,
-    bars_frame,
-    bundle_specs,
-    oracle_bars,
-    write_bundle,
-    write_spec,
-)
+from support import Oracle, assert_frames_close
 
 import rustybt
 from rustybt import Bundle, BundleSQL, SQLResult
 from rustybt.data.sql.engine import sql
+from rustybt.testing import BundleSpec, bars_from_close, make_bundle
+from rustybt.testing.strategies import SPEC_SESSIONS as SESSIONS
+from rustybt.testing.strategies import bundle_specs
 
 FIELDS = ["open", "high", "low", "close", "volume"]
 
 
 # ---------------------------------------------------------------------------- properties
-def check_views(spec: dict[str, Any]) -> None:
+def check_views(spec: BundleSpec) -> None:
     """Ingest ``spec`` and compare both bar views with the oracle."""
     with tempfile.TemporaryDirectory() as tmp:
-        bundle = write_spec(Path(tmp), spec)
+        bundle = make_bundle(tmp, spec, name="t")
         with BundleSQL(bundle) as s:
             raw = s.query("SELECT * FROM daily_bars ORDER BY sid, date").df()
             adj = s.query("SELECT * FROM daily_bars_adjusted ORDER BY sid, date").df()
-        assert_frames_close(raw, oracle_bars(spec, adjusted=False))
-        assert_frames_close(adj, oracle_bars(spec, adjusted=True))
+        oracle = Oracle(spec)
+        assert_frames_close(raw, oracle.bars(adjusted=False))
+        assert_frames_close(adj, oracle.bars(adjusted=True))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=bundle_specs())
-def test_raw_and_adjusted_views_match_the_oracle(spec: dict[str, Any]) -> None:
+def test_raw_and_adjusted_views_match_the_oracle(spec: BundleSpec) -> None:
     check_views(spec)
 
 
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=bundle_specs())
-def test_views_match_the_oracle_long(spec: dict[str, Any]) -> None:
+def test_views_match_the_oracle_long(spec: BundleSpec) -> None:
     check_views(spec)
 
 
@@ -149,8 +144,9 @@ def test_bundle_sql_is_cached_per_version(small_bundle: Bundle) -> None:
 def test_bundle_sql_cache_is_bounded(tmp_path: Path) -> None:
     from rustybt.data.sql import engine as sql_module
 
-    one = bars_frame(SESSIONS[:2], np.ones(2), np.ones(2))
-    bundles = [write_bundle(tmp_path / str(i), {1: one}, name=f"b{i}") for i in range(10)]
+    one = BundleSpec.from_bars({1: bars_from_close(SESSIONS[:2], np.ones(2), np.ones(2))},
+                               end_date=SESSIONS[-1])
+    bundles = [make_bundle(tmp_path / str(i), one, name=f"b{i}") for i in range(10)]
     engines = [sql_module.bundle_sql(b) for b in bundles]
     assert len(sql_module._CACHE) == sql_module._CACHE_SIZE
     assert sql_module.bundle_sql(bundles[-1]) is engines[-1]
@@ -160,7 +156,9 @@ def test_bundle_sql_cache_is_bounded(tmp_path: Path) -> None:
 
 
 def test_empty_bundle_without_bars(tmp_path: Path) -> None:
-    bundle = write_bundle(tmp_path, {1: bars_frame(SESSIONS[:2], np.ones(2), np.ones(2))})
+    spec = BundleSpec.from_bars({1: bars_from_close(SESSIONS[:2], np.ones(2), np.ones(2))},
+                                end_date=SESSIONS[-1])
+    bundle = make_bundle(tmp_path, spec, name="t")
     with BundleSQL(bundle, threads=1) as s:
         assert s.query("SELECT count(*) FROM minute_bars").fetchall() == [(0,)]
         s.query("CREATE TEMP VIEW mine AS SELECT 1 AS x")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,75 +11,27 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sql_testutil import (
-    SESSIONS,
-    bars_frame,
-    bundle_specs,
-    factors,
-    minute_frame,
-    price_adjustments,
-    write_bundle,
-    write_spec,
-)
+from support import Oracle, safe_ratio
 
 from rustybt import ArrowDataPortal, Bundle, BundleSQL
+from rustybt.calendars import get_calendar
+from rustybt.testing import BundleSpec, bars_from_close, make_bundle, minute_ramp
+from rustybt.testing.strategies import SPEC_SESSIONS as SESSIONS
+from rustybt.testing.strategies import bundle_specs
 
 STATS = ("mean", "std", "min", "max", "sum", "returns")
 
 
-def oracle_window(spec: dict[str, Any], sid: int, t: pd.Timestamp, n: int, field: str) -> pd.Series:
-    """The n-session window history() shows at t: halts NaN (volume 0), adjusted as seen from t."""
-    frame = spec["daily"][sid].set_index("date")
-    pos = SESSIONS.get_loc(t)
-    window = SESSIONS[max(0, pos - n + 1) : pos + 1]
-    window = window[window >= frame.index[0]]
-    values = frame[field].reindex(window).astype(float)
-    if field == "volume":
-        values = values.fillna(0.0)
-    adjs = price_adjustments(spec)
-    for s in window:
-        pf, vf = factors(adjs, sid, s, t)
-        values[s] = values[s] / vf if field == "volume" else values[s] * pf
-    return values
+CAL = get_calendar("XNYS", start="2021-01-01", end="2021-12-31")
 
 
-def _ratio(a: float, b: float) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.float64(a) / np.float64(b))
-
-
-def oracle_rolling(spec: dict[str, Any], n: int, field: str) -> pd.DataFrame:
-    """One row per (sid, session of its life) with every statistic, the slow obvious way."""
-    rows = []
-    for sid, frame in spec["daily"].items():
-        life = SESSIONS[SESSIONS.slice_indexer(frame["date"].iloc[0], frame["date"].iloc[-1])]
-        for t in life:
-            w = oracle_window(spec, sid, t, n, field)
-            longer = oracle_window(spec, sid, t, n + 1, field)
-            first = longer.iloc[0] if len(longer) == n + 1 else np.nan
-            rows.append(
-                {
-                    "sid": sid,
-                    "date": t,
-                    "bars": int(frame["date"].isin(w.index).sum()),
-                    "rolling_mean": w.mean(),
-                    "rolling_std": w.std(),
-                    "rolling_min": w.min(),
-                    "rolling_max": w.max(),
-                    "rolling_sum": w.sum() if w.notna().any() else np.nan,
-                    "returns": _ratio(w.iloc[-1], first) - 1,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def check_rolling(spec: dict[str, Any], n: int, field: str) -> None:
+def check_rolling(spec: BundleSpec, n: int, field: str) -> None:
     """rolling() of an ingested spec equals the history() oracle."""
     with tempfile.TemporaryDirectory() as tmp:
-        bundle = write_spec(Path(tmp), spec)
+        bundle = make_bundle(tmp, spec, name="t")
         with BundleSQL(bundle) as s:
             got = s.rolling(n, field, stats=STATS).df()
-    want = oracle_rolling(spec, n, field)
+    want = Oracle(spec).rolling(n, field)
     assert got["sid"].tolist() == want["sid"].tolist()
     assert pd.DatetimeIndex(got["date"]).equals(pd.DatetimeIndex(want["date"]))
     assert got["bars"].tolist() == want["bars"].tolist()
@@ -96,14 +47,14 @@ FIELD = st.sampled_from(["close", "volume", "low"])
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=bundle_specs(), n=st.integers(1, 6), field=FIELD)
-def test_rolling_matches_the_history_oracle(spec: dict[str, Any], n: int, field: str) -> None:
+def test_rolling_matches_the_history_oracle(spec: BundleSpec, n: int, field: str) -> None:
     check_rolling(spec, n, field)
 
 
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=bundle_specs(), n=st.integers(1, 30), field=FIELD)
-def test_rolling_matches_the_history_oracle_long(spec: dict[str, Any], n: int, field: str) -> None:
+def test_rolling_matches_the_history_oracle_long(spec: BundleSpec, n: int, field: str) -> None:
     check_rolling(spec, n, field)
 
 
@@ -132,7 +83,7 @@ def compare_with_portal(bundle: Bundle, n: int) -> int:
                     np.testing.assert_allclose(
                         row.rolling_std, np.nanstd(w, ddof=1), rtol=1e-9, atol=1e-9
                     )
-                np.testing.assert_allclose(row.returns, _ratio(h[-1], h[0]) - 1, rtol=1e-9)
+                np.testing.assert_allclose(row.returns, safe_ratio(h[-1], h[0]) - 1, rtol=1e-9)
         adj = s.query("SELECT * FROM daily_bars_adjusted ORDER BY sid, date").df()
         raw = s.query("SELECT * FROM daily_bars ORDER BY sid, date").df()
     last = sessions[-1]
@@ -153,9 +104,9 @@ def compare_with_portal(bundle: Bundle, n: int) -> int:
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=bundle_specs(), n=st.integers(1, 5))
-def test_rolling_and_adjusted_view_equal_portal_history(spec: dict[str, Any], n: int) -> None:
+def test_rolling_and_adjusted_view_equal_portal_history(spec: BundleSpec, n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        compare_with_portal(write_spec(Path(tmp), spec), n)
+        compare_with_portal(make_bundle(tmp, spec, name="t"), n)
 
 
 def test_rolling_equals_portal_on_fixed_bundle(small_bundle: Bundle) -> None:
@@ -190,33 +141,20 @@ def test_rolling_options(small_bundle: Bundle) -> None:
                 s.rolling(**bad)  # type: ignore[arg-type]
 
 
-def oracle_asof(spec: dict[str, Any], sid: int, d: pd.Timestamp, field: str) -> float:
-    """Last bar on or before d, adjusted as seen from d (zipline's 'price' rule)."""
-    if sid not in spec["daily"]:
-        return np.nan
-    frame = spec["daily"][sid].set_index("date")
-    before = frame[frame.index <= d]
-    if before.empty:
-        return np.nan
-    s = before.index[-1]
-    pf, vf = factors(price_adjustments(spec), sid, s, d)
-    raw = float(before[field].iloc[-1])
-    return raw / vf if field == "volume" else raw * pf
-
-
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     spec=bundle_specs(),
     picks=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 45)), min_size=1, max_size=12),
 )
 def test_asof_join_matches_oracle_and_portal_price(
-    spec: dict[str, Any], picks: list[tuple[int, int]]
+    spec: BundleSpec, picks: list[tuple[int, int]]
 ) -> None:
-    last_bar = max(f["date"].iloc[-1] for f in spec["daily"].values())
+    oracle = Oracle(spec)
+    last_bar = max(f["date"].iloc[-1] for f in spec.daily.values())
     dates = [min(SESSIONS[i], last_bar) for _, i in picks]
     signals = pd.DataFrame({"sid": [p[0] for p in picks], "date": dates, "w": range(len(picks))})
     with tempfile.TemporaryDirectory() as tmp:
-        bundle = write_spec(Path(tmp), spec)
+        bundle = make_bundle(tmp, spec, name="t")
         with BundleSQL(bundle) as s:
             got = s.asof_join(signals, fields=("close", "volume")).df()
             unadjusted = s.asof_join(pl.from_pandas(signals), adjusted=False).df()
@@ -225,11 +163,11 @@ def test_asof_join_matches_oracle_and_portal_price(
         for row, raw_row in zip(got.itertuples(), unadjusted.itertuples(), strict=True):
             d = pd.Timestamp(row.date)
             for field in ("close", "volume"):
-                want = oracle_asof(spec, row.sid, d, field)
+                want = oracle.asof(row.sid, d, field)
                 np.testing.assert_allclose(getattr(row, field), want, rtol=1e-12)
             if not np.isnan(row.close):
-                assert row.sid in spec["daily"]
-                frame = spec["daily"][row.sid].set_index("date")
+                assert row.sid in spec.daily
+                frame = spec.daily[row.sid].set_index("date")
                 assert raw_row.close == frame.loc[pd.Timestamp(row.bar_date), "close"]
                 if d > frame.index[-1]:
                     continue  # the portal's 'price' is NaN after an asset's last bar
@@ -257,23 +195,24 @@ def minute_bundle(tmp_path: Path) -> Bundle:
     days = SESSIONS[9:13]
     daily, minute = {}, {}
     for sid in (1, 2):
-        daily[sid] = bars_frame(days, 50 + rng.normal(0, 1, 4), rng.integers(1, 100, 4))
+        daily[sid] = bars_from_close(days, 50 + rng.normal(0, 1, 4), rng.integers(1, 100, 4))
         frames = []
         for session in days[1:]:
-            m = minute_frame(session, 390, 50 + sid)
+            m = minute_ramp(CAL, session, 390, 50 + sid)
             keep = np.sort(rng.choice(390, 40, replace=False))
             frames.append(m.iloc[keep])
         frame = pd.concat(frames).reset_index(drop=True)
         frame["close"] = 50 + rng.normal(0, 1, len(frame)).cumsum() * 0.1
         frame["open"], frame["high"], frame["low"] = frame["close"], frame["close"] + 1, 1.0
         minute[sid] = frame
-    return write_bundle(
-        tmp_path,
+    spec = BundleSpec.from_bars(
         daily,
         minute=minute,
+        end_date=SESSIONS[-1],
         splits=pd.DataFrame({"sid": [1], "effective_date": [days[2]], "ratio": [0.25]}),
         dividends=pd.DataFrame({"sid": [2], "ex_date": [days[3]], "amount": [1.5]}),
     )
+    return make_bundle(tmp_path, spec, name="t")
 
 
 def test_minute_rolling_equals_portal_history(minute_bundle: Bundle) -> None:
@@ -302,7 +241,7 @@ def test_minute_rolling_equals_portal_history(minute_bundle: Bundle) -> None:
                             row["rolling_std"], np.nanstd(w, ddof=1), rtol=1e-9, atol=1e-9
                         )
                     np.testing.assert_allclose(
-                        row["returns"], _ratio(h[-1], h[0]) - 1, rtol=1e-9, atol=1e-12
+                        row["returns"], safe_ratio(h[-1], h[0]) - 1, rtol=1e-9, atol=1e-12
                     )
         assert checks > 500
         first = s.query("SELECT min(dt) FROM minute_bars WHERE sid = 2").fetchall()[0][0]
