@@ -96,7 +96,14 @@ class BundleSpec:
         if unknown:
             raise TypeError(f"unknown adjustment table(s): {sorted(unknown)}")
         sids = sorted(set(daily) | set(minute))
-        cal = get_calendar(calendar_name)
+        dates = [pd.Timestamp(f["date"].min()) for f in daily.values() if not f.empty]
+        dates += [pd.Timestamp(f["dt"].min()).tz_localize(None) for f in minute.values()]
+        dates += [pd.Timestamp(f["dt"].max()).tz_localize(None) for f in minute.values()]
+        dates += [pd.Timestamp(f["date"].max()) for f in daily.values() if not f.empty]
+        if not dates:
+            raise ValueError("from_bars needs at least one bar")
+        week = pd.Timedelta(days=7)
+        cal = get_calendar(calendar_name, start=min(dates) - week, end=max(dates) + week)
         firsts, lasts = [], []
         for sid in sids:
             frame = daily.get(sid)

@@ -7,7 +7,8 @@ import pickle
 import pandas as pd
 import pytest
 
-from rustybt import Asset, AssetFinder, BundleWriter, Equity, SidsNotFound, SymbolNotFound
+from rustybt import Asset, AssetFinder, Equity, SidsNotFound, SymbolNotFound
+from rustybt.testing import BundleSpec, make_bundle
 
 
 def _bars(dates):
@@ -36,12 +37,14 @@ def finder(tmp_path):
             "end_date": ["2024-01-31", "2024-06-28", "2024-03-28", "2024-06-28"],
         }
     )
-    with BundleWriter(tmp_path / "b", name="b") as w:
-        w.write_assets(assets, history)
-        w.write_daily_bars(1, _bars(["2024-01-02", "2024-01-31"]).iloc[:1])
-    from rustybt.data.bundles import Bundle
-
-    return Bundle(w.version_dir).asset_finder
+    spec = BundleSpec(
+        sessions=pd.DatetimeIndex(["2024-01-02"]),
+        assets=assets,
+        daily={1: _bars(["2024-01-02", "2024-01-31"]).iloc[:1]},
+        symbol_history=history,
+        pin_sessions=False,
+    )
+    return make_bundle(tmp_path, spec, name="b").asset_finder
 
 
 def test_lookup_by_sid(finder):

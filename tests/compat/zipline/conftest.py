@@ -94,12 +94,13 @@ def _shims(bundle: Any, zworld: Any, root: Path) -> tuple[Any, Any]:
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     from rustybt.compat.zipline.reference import build_zipline_world
-    from rustybt.testing.compat_bundle import write_compat_bundle
+    from rustybt.testing import make_bundle, zipline_cases_spec
 
     root = tmp_path_factory.mktemp("compat-world")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bundle = write_compat_bundle(root / "rustybt", sessions=60, n_assets=4, minute=True)
+        spec = zipline_cases_spec(sessions=60, n_assets=4, minute=True)
+        bundle = make_bundle(root / "rustybt", spec, name="compat")
         zworld = build_zipline_world(bundle, root / "zipline")
         a, b = _shims(bundle, zworld, root)
     return World(bundle, zworld, a, b, root)
@@ -110,19 +111,15 @@ def csv_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     from rustybt.compat.zipline.reference import ingest_zipline_csvdir, write_csvdir
     from rustybt.data.bundles import ingest, register, unregister
     from rustybt.data.bundles.sources.csvdir import csvdir_ingest
-    from rustybt.testing.compat_bundle import write_compat_bundle
+    from rustybt.testing import make_bundle, zipline_cases_spec
 
     root = tmp_path_factory.mktemp("compat-csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        source = write_compat_bundle(
-            root / "source",
-            sessions=50,
-            n_assets=4,
-            minute=True,
-            csv_compatible=True,
-            seed=7,
+        spec = zipline_cases_spec(
+            sessions=50, n_assets=4, minute=True, csv_compatible=True, seed=7
         )
+        source = make_bundle(root / "source", spec, name="compat")
         csvdir = write_csvdir(source, root / "csv", ("daily", "minute"))
         zworld = ingest_zipline_csvdir(
             csvdir, root / "zipline", name="compat-csv", frequencies=("daily", "minute")

@@ -40,9 +40,9 @@ def _write(d: Path, frames, *, events: bool = True) -> Path:
     return d
 
 
-def test_bars_assets_and_adjustments(tmp_path, frames, make_bundle):
+def test_bars_assets_and_adjustments(tmp_path, frames, ingest_source):
     d = _write(tmp_path / "csv", frames)
-    bundle = make_bundle(csvdir_ingest(d))
+    bundle = ingest_source(csvdir_ingest(d))
     assets = bundle.read_assets()
     assert assets["symbol"].tolist() == sorted(frames.assets["symbol"])  # sids by sorted symbol
     assert (assets["exchange"] == "CSVDIR").all()
@@ -62,14 +62,14 @@ def test_bars_assets_and_adjustments(tmp_path, frames, make_bundle):
     np.testing.assert_array_equal(divs["ratio"].to_numpy(), oracle)
 
 
-def test_minute_only_directory_takes_adjustments_from_minutes(tmp_path, frames, make_bundle):
+def test_minute_only_directory_takes_adjustments_from_minutes(tmp_path, frames, ingest_source):
     d = tmp_path / "m"
     (d / "minute").mkdir(parents=True)
     f = frames.minute[0].assign(dt=frames.minute[0]["dt"].dt.tz_localize(None))
     f["dividend"] = 0.0
     f.loc[2000, "dividend"] = 0.2  # a minute on some later session
     f.to_csv(d / "minute" / "ONE.csv", index=False)
-    bundle = make_bundle(csvdir_ingest(d))
+    bundle = ingest_source(csvdir_ingest(d))
     assert bundle.frequencies == ("minute",)
     divs = bundle.read_dividends()
     session = bundle.calendar.minute_to_session(frames.minute[0]["dt"].iloc[2000])
@@ -80,9 +80,9 @@ def test_minute_only_directory_takes_adjustments_from_minutes(tmp_path, frames, 
     assert divs["ratio"].iloc[0] == 1 - 0.2 / last_close
 
 
-def test_frequencies_argument_limits_what_is_read(tmp_path, frames, make_bundle):
+def test_frequencies_argument_limits_what_is_read(tmp_path, frames, ingest_source):
     d = _write(tmp_path / "csv", frames, events=False)
-    bundle = make_bundle(csvdir_ingest(d, frequencies=("daily",)))
+    bundle = ingest_source(csvdir_ingest(d, frequencies=("daily",)))
     assert bundle.frequencies == ("daily",)
     assert csvdir_symbols(d)["minute"].keys() == {"SAAA", "SAAB"}
 
@@ -100,20 +100,20 @@ def test_directory_errors(tmp_path):
         csvdir_symbols(tmp_path, ("weekly",))
 
 
-def test_unreadable_csv(tmp_path, make_bundle):
+def test_unreadable_csv(tmp_path, ingest_source):
     (tmp_path / "daily").mkdir()
     (tmp_path / "daily" / "X.csv").write_text("")
     with pytest.raises(IngestError, match="cannot read CSV") as info:
-        make_bundle(csvdir_ingest(tmp_path))
+        ingest_source(csvdir_ingest(tmp_path))
     assert str(tmp_path / "daily" / "X.csv") in str(info.value)
 
 
-def test_calendar_argument_is_used_for_registration(tmp_path, make_bundle):
+def test_calendar_argument_is_used_for_registration(tmp_path, ingest_source):
     (tmp_path / "daily").mkdir()
     (tmp_path / "daily" / "BTC.csv").write_text(
         "date,open,high,low,close,volume\n2024-01-06,1,2,1,2,5\n2024-01-07,2,2,1,1,5\n"
     )
-    bundle = make_bundle(csvdir_ingest(tmp_path, calendar_name="24/7"))
+    bundle = ingest_source(csvdir_ingest(tmp_path, calendar_name="24/7"))
     assert bundle.calendar_name == "24/7"
     assert len(bundle.read_daily(0)) == 2
     assert "csvdir_ingest" in bundle.manifest.source["ingest_fn"]

@@ -29,14 +29,14 @@ def _long(frames, freq: str, key: str):
 
 
 @pytest.mark.parametrize("kind", ["pandas", "polars"])
-def test_symbol_keyed_frames_round_trip(frames, make_bundle, kind):
+def test_symbol_keyed_frames_round_trip(frames, ingest_source, kind):
     daily, minute = _long(frames, "daily", "symbol"), _long(frames, "minute", "symbol")
     sym = frames.assets.set_index("sid")["symbol"]
     divs = frames.dividends.assign(symbol=frames.dividends["sid"].map(sym)).drop(columns="sid")
     splits = frames.splits.assign(symbol=frames.splits["sid"].map(sym)).drop(columns="sid")
     if kind == "polars":
         daily, minute, divs, splits = (pl.from_pandas(x) for x in (daily, minute, divs, splits))
-    bundle = make_bundle(dataframe_ingest(daily, minute, dividends=divs, splits=splits))
+    bundle = ingest_source(dataframe_ingest(daily, minute, dividends=divs, splits=splits))
     for sid, f in frames.daily.items():  # symbols sorted → same sids as the generator
         pd.testing.assert_frame_equal(
             bundle.read_daily(sid), f.reset_index(drop=True), check_dtype=False
@@ -51,17 +51,17 @@ def test_symbol_keyed_frames_round_trip(frames, make_bundle, kind):
     assert (bundle.read_assets()["exchange"] == "DATAFRAME").all()
 
 
-def test_sid_keyed_frames_with_an_asset_table(frames, make_bundle):
+def test_sid_keyed_frames_with_an_asset_table(frames, ingest_source):
     daily = _long(frames, "daily", "sid")
     assets = frames.assets.drop(columns=["exchange"])
-    bundle = make_bundle(dataframe_ingest(daily, assets=assets, dividends=frames.dividends))
+    bundle = ingest_source(dataframe_ingest(daily, assets=assets, dividends=frames.dividends))
     a = bundle.read_assets().set_index("sid")
     assert a.loc[1, "start_date"] == frames.assets.set_index("sid").loc[1, "start_date"]
     assert (a["exchange"] == "DATAFRAME").all()
     assert len(bundle.read_dividends()) == len(frames.dividends)
 
 
-def test_sid_keyed_frames_without_assets_get_numeric_symbols(make_bundle):
+def test_sid_keyed_frames_without_assets_get_numeric_symbols(ingest_source):
     daily = pd.DataFrame(
         {
             "sid": [42, 42],
@@ -73,27 +73,27 @@ def test_sid_keyed_frames_without_assets_get_numeric_symbols(make_bundle):
             "volume": 10,
         }
     )
-    bundle = make_bundle(dataframe_ingest(daily))
+    bundle = ingest_source(dataframe_ingest(daily))
     assert bundle.read_assets()[["sid", "symbol"]].values.tolist() == [[42, "42"]]
 
 
-def test_key_errors(make_bundle):
+def test_key_errors(ingest_source):
     bars = pd.DataFrame(
         {"date": ["2024-01-02"], "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1}
     )
     with pytest.raises(IngestError, match="needs 'symbol' or 'sid'"):
-        make_bundle(dataframe_ingest(bars))
+        ingest_source(dataframe_ingest(bars))
     a = bars.assign(symbol="A")
     b = bars.assign(sid=3)
     with pytest.raises(IngestError, match="mix 'symbol' and 'sid'"):
-        make_bundle(dataframe_ingest(a, b.rename(columns={"date": "dt"})))
+        ingest_source(dataframe_ingest(a, b.rename(columns={"date": "dt"})))
     with pytest.raises(ValueError, match="daily and/or minute"):
         dataframe_ingest()
     with pytest.raises(TypeError, match="pandas or Polars"):
-        make_bundle(dataframe_ingest([1, 2]))
+        ingest_source(dataframe_ingest([1, 2]))
 
 
-def test_pandas_index_columns_are_used(make_bundle):
+def test_pandas_index_columns_are_used(ingest_source):
     bars = pd.DataFrame(
         {
             "symbol": ["A", "A"],
@@ -105,6 +105,6 @@ def test_pandas_index_columns_are_used(make_bundle):
             "volume": 1,
         }
     )
-    bundle = make_bundle(dataframe_ingest(bars.set_index(["symbol", "date"])))
+    bundle = ingest_source(dataframe_ingest(bars.set_index(["symbol", "date"])))
     assert len(bundle.read_daily(0)) == 2
     assert "daily=2 rows" in bundle.manifest.source["ingest_fn"]

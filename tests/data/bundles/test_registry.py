@@ -63,16 +63,16 @@ def test_register_as_decorator_and_unregister(root):
         unregister("deco")
 
 
-def test_register_uses_the_source_calendar_and_sessions(make_bundle):
+def test_register_uses_the_source_calendar_and_sessions(ingest_source):
     fn = synthetic_ingest(2, 0.1, calendar_name="XLON", end_session="2024-06-28")
-    b = make_bundle(fn)
+    b = ingest_source(fn)
     assert b.calendar_name == "XLON" and b.manifest.last_session == "2024-06-28"
     assert b.manifest.first_session == str(fn.start_session.date())
 
 
-def test_load_by_directory_or_hash_prefix_and_errors(make_bundle, root):
-    a = make_bundle(synthetic_ingest(2, 0.1, seed=1), name="v")
-    b = make_bundle(synthetic_ingest(2, 0.1, seed=2), name="v")
+def test_load_by_directory_or_hash_prefix_and_errors(ingest_source, root):
+    a = ingest_source(synthetic_ingest(2, 0.1, seed=1), name="v")
+    b = ingest_source(synthetic_ingest(2, 0.1, seed=2), name="v")
     assert load("v", root=root).path == b.path
     assert load("v", a.path.name, root=root).version == a.version
     assert load("v", a.version[:10], root=root).path == a.path
@@ -85,9 +85,9 @@ def test_load_by_directory_or_hash_prefix_and_errors(make_bundle, root):
     assert repr(b).startswith("Bundle('v', version=")
 
 
-def test_bundles_lists_versions_oldest_first(make_bundle, root):
-    a = make_bundle(synthetic_ingest(2, 0.1, seed=1), name="l")
-    b = make_bundle(synthetic_ingest(3, 0.1, seed=1), name="l")
+def test_bundles_lists_versions_oldest_first(ingest_source, root):
+    a = ingest_source(synthetic_ingest(2, 0.1, seed=1), name="l")
+    b = ingest_source(synthetic_ingest(3, 0.1, seed=1), name="l")
     (info,) = [i for i in bundles(root) if i.name == "l"]
     assert [v.directory for v in info.versions] == [a.path.name, b.path.name]
     assert [v.current for v in info.versions] == [False, True]
@@ -95,8 +95,8 @@ def test_bundles_lists_versions_oldest_first(make_bundle, root):
     assert info.versions[0].frequencies == ("daily",)
 
 
-def test_clean_keeps_the_newest_n_and_the_current(make_bundle, root):
-    made = [make_bundle(synthetic_ingest(2, 0.1, seed=s), name="c") for s in range(4)]
+def test_clean_keeps_the_newest_n_and_the_current(ingest_source, root):
+    made = [ingest_source(synthetic_ingest(2, 0.1, seed=s), name="c") for s in range(4)]
     for m in made:
         m.cache_dir.mkdir(parents=True)
         (m.cache_dir / "store.arrow").write_bytes(b"x")
@@ -112,16 +112,16 @@ def test_clean_keeps_the_newest_n_and_the_current(make_bundle, root):
         clean("none", root=root)
 
 
-def test_clean_never_removes_the_current_version(make_bundle, root):
-    a = make_bundle(synthetic_ingest(2, 0.1, seed=1), name="p")
-    make_bundle(synthetic_ingest(2, 0.1, seed=2), name="p")
+def test_clean_never_removes_the_current_version(ingest_source, root):
+    a = ingest_source(synthetic_ingest(2, 0.1, seed=1), name="p")
+    ingest_source(synthetic_ingest(2, 0.1, seed=2), name="p")
     (root / "bundles" / "p" / "CURRENT").write_text(a.path.name + "\n")  # roll back by hand
     assert clean("p", keep=1, root=root) == []
     assert len(next(i for i in bundles(root) if i.name == "p").versions) == 2
 
 
-def test_verify_detects_a_changed_file(make_bundle):
-    b = make_bundle(synthetic_ingest(2, 0.1))
+def test_verify_detects_a_changed_file(ingest_source):
+    b = ingest_source(synthetic_ingest(2, 0.1))
     path = b.path / "daily" / "0.parquet"
     path.write_bytes(path.read_bytes()[:-1] + b"\0")
     with pytest.raises(BundleCorrupted, match="does not match manifest"):
@@ -176,13 +176,13 @@ def test_bars_for_unknown_sids_are_rejected(tmp_path):
         w.write_daily_bars(5, bars)
 
 
-def test_concurrent_ingest_of_the_same_bundle_waits_for_the_lock(make_bundle, root):
+def test_concurrent_ingest_of_the_same_bundle_waits_for_the_lock(ingest_source, root):
     import threading
     import time
 
     from rustybt.data.bundles._lock import bundle_lock
 
-    first = make_bundle(synthetic_ingest(2, 0.1, seed=1), name="lk")
+    first = ingest_source(synthetic_ingest(2, 0.1, seed=1), name="lk")
     register("lk", synthetic_ingest(2, 0.1, seed=2))
     result = {}
     bdir = root / "bundles" / "lk"

@@ -19,8 +19,8 @@ def expected():
 
 
 @pytest.fixture
-def bundle(make_bundle):
-    return make_bundle(synthetic_ingest(**ARGS))
+def bundle(ingest_source):
+    return ingest_source(synthetic_ingest(**ARGS))
 
 
 def test_bars_read_back_exactly(bundle, expected):

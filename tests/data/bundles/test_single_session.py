@@ -7,37 +7,38 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from rustybt import ArrowDataPortal, Bundle
+from rustybt.testing import BundleSpec
 
 DAY = pd.Timestamp("2024-01-05")  # a Friday
 
 
-def _one_session(sid_bars: dict[int, float]) -> Callable[[Any], None]:
-    def fn(writer: Any) -> None:
-        writer.write_assets(pd.DataFrame([
-            {"sid": sid, "symbol": f"S{sid}", "asset_name": f"S{sid}", "exchange": "TEST",
-             "start_date": DAY, "end_date": DAY, "first_traded": DAY, "auto_close_date": DAY}
-            for sid in sid_bars
-        ]))
-        for sid, close in sid_bars.items():
-            writer.write_daily_bars(sid, pd.DataFrame({
-                "date": [DAY], "open": [close - 1], "high": [close + 1], "low": [close - 2],
-                "close": [close], "volume": [1000 + sid]}))
-
-    return fn
+def _one_session(sid_bars: dict[int, float]) -> BundleSpec:
+    assets = pd.DataFrame([
+        {"sid": sid, "symbol": f"S{sid}", "asset_name": f"S{sid}", "exchange": "TEST",
+         "start_date": DAY, "end_date": DAY, "first_traded": DAY, "auto_close_date": DAY}
+        for sid in sid_bars
+    ])
+    daily = {
+        sid: pd.DataFrame({"date": [DAY], "open": [close - 1], "high": [close + 1],
+                           "low": [close - 2], "close": [close], "volume": [1000 + sid]})
+        for sid, close in sid_bars.items()
+    }
+    # the range comes from the bars: registration passes no start/end session
+    return BundleSpec(sessions=pd.DatetimeIndex([DAY]), assets=assets, daily=daily,
+                      pin_sessions=False)
 
 
 @pytest.fixture
-def bundle(make_bundle: Callable[..., Bundle]) -> Bundle:
+def bundle(ingest_source: Callable[..., Bundle]) -> Bundle:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return make_bundle(_one_session({0: 10.0, 1: 20.0}))
+        return ingest_source(_one_session({0: 10.0, 1: 20.0}))
 
 
 def test_single_session_bundle_has_a_calendar(bundle: Bundle) -> None:

@@ -60,7 +60,8 @@ def _run(p: ArrowDataPortal, q: tuple) -> Any:
 def test_16_threads_match_serial(bundle: Any) -> None:
     portal = ArrowDataPortal(bundle, cache=HistoryCache(maxsize=64))
     queries = _queries(10_000, 1)
-    serial = [_run(ArrowDataPortal(bundle), q) for q in queries]
+    reference = ArrowDataPortal(bundle)  # no cache, one thread: the serial answers
+    serial = [_run(reference, q) for q in queries]
     results: dict[int, list[Any]] = {}
     errors: list[BaseException] = []
     start = threading.Barrier(16)
@@ -83,9 +84,14 @@ def test_16_threads_match_serial(bundle: Any) -> None:
     for th in threads:
         th.join()
     assert not errors
+    assert sorted(results) == list(range(16))
     for got in results.values():
         for a, b in zip(got, serial, strict=True):
-            np.testing.assert_array_equal(a, b)
+            # exact (NaN == NaN), same type and shape; assert_array_equal only to report
+            if not (type(a) is type(b) and np.shape(a) == np.shape(b)
+                    and np.array_equal(a, b, equal_nan=True)):
+                np.testing.assert_array_equal(a, b)
+                raise AssertionError(f"{type(a)} {np.shape(a)} != {type(b)} {np.shape(b)}")
 
 
 def test_cache_tiers_hits_and_invalidation(bundle: Any) -> None:
