@@ -19,6 +19,7 @@ Every test directory imports it as ``support`` (tests/conftest.py puts tests/ on
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import exchange_calendars as xcals
@@ -52,16 +53,20 @@ def assert_frames_close(got: pd.DataFrame, want: pd.DataFrame) -> None:
         )
 
 
+@lru_cache(maxsize=16)
+def _calendar(name: str, first_year: int, last_year: int) -> xcals.ExchangeCalendar:
+    """A right-sided exchange-calendars calendar from the year before ``first_year``."""
+    return xcals.get_calendar(name, side="right", start=f"{first_year - 1}-01-01",
+                              end=f"{last_year}-12-31")
+
+
 class Oracle:
     """zipline's answers for a spec, computed the slow obvious way."""
 
     def __init__(self, spec: BundleSpec) -> None:
         self.spec = spec
         self.sessions = spec.sessions
-        self.cal = xcals.get_calendar(
-            spec.calendar_name, side="right",
-            start=self.sessions[0] - pd.Timedelta(days=30), end=self.sessions[-1],
-        )
+        self.cal = _calendar(spec.calendar_name, self.sessions[0].year, self.sessions[-1].year)
         self.closes = pd.DatetimeIndex(
             self.cal.last_minutes.reindex(self.sessions)).tz_convert("UTC").tz_localize(None)
         self.minutes = pd.DatetimeIndex(self.cal.minutes_in_range(

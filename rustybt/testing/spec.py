@@ -102,8 +102,9 @@ class BundleSpec:
         dates += [pd.Timestamp(f["date"].max()) for f in daily.values() if not f.empty]
         if not dates:
             raise ValueError("from_bars needs at least one bar")
-        week = pd.Timedelta(days=7)
-        cal = get_calendar(calendar_name, start=min(dates) - week, end=max(dates) + week)
+        # whole years: the calendar is built once per span (get_calendar caches it)
+        cal = get_calendar(calendar_name, start=f"{min(dates).year - 1}-01-01",
+                           end=f"{max(dates).year + 1}-12-31")
         firsts, lasts = [], []
         for sid in sids:
             frame = daily.get(sid)
