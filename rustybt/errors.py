@@ -16,6 +16,7 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── SidsNotFound
     │   └── SymbolNotFound
     ├── StoreCorrupted
+    ├── LockTimeout                      (TimeoutError)
     ├── ArrowPortalError
     │   ├── HistoryWindowStartsBeforeData
     │   ├── NoDataOnDate                 (KeyError)
@@ -54,6 +55,7 @@ __all__ = [
     "HistoryWindowStartsBeforeData",
     "IngestError",
     "IngestWarning",
+    "LockTimeout",
     "InvalidBarCount",
     "InvalidField",
     "InvalidFrequency",
@@ -203,6 +205,10 @@ class SymbolNotFound(AssetNotFound):
 # --------------------------------------------------------------------------- store
 class StoreCorrupted(RustybtError):
     """A mapped store file is unreadable or does not match its bundle (it is rebuilt)."""
+
+
+class LockTimeout(RustybtError, TimeoutError):
+    """A file lock was still held by another process when the wait's time limit passed."""
 
 
 # --------------------------------------------------------------------------- portal

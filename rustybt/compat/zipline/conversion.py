@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rustybt._fs import file_lock, update_digest
 from rustybt.data.bundles import Bundle, BundleWriter
 from rustybt.data.bundles.format import CURRENT_POINTER
 from rustybt.data.bundles.registry import bundle_root
@@ -91,9 +91,7 @@ def _files_of(obj: Any) -> list[Path] | None:
 def _hash_files(h: Any, files: list[Path]) -> None:
     for f in files:
         h.update(f.name.encode())
-        with open(f, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        update_digest(h, f)
 
 
 def _hash_reader_data(h: Any, reader: Any, sids: list[int]) -> None:
@@ -158,16 +156,12 @@ def _convert(
     bundle_dir = bundle_root(root) / SHIM_DIR / key[:32]
     bundle_dir.mkdir(parents=True, exist_ok=True)
     name = f"shim-{key[:12]}"
-    with open(bundle_dir.parent / f".{bundle_dir.name}.lock", "a+") as lock:
-        # one process converts; the others wait, then find its version
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            existing = _current(bundle_dir, name)
-            if existing is not None:
-                return existing
-            return _write(bundle_dir, name, key, asset_finder, daily, minute, adjustments)
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    # one process converts; the others wait, then find its version
+    with file_lock(bundle_dir.parent / f".{bundle_dir.name}.lock"):
+        existing = _current(bundle_dir, name)
+        if existing is not None:
+            return existing
+        return _write(bundle_dir, name, key, asset_finder, daily, minute, adjustments)
 
 
 def _current(bundle_dir: Path, name: str) -> Bundle | None:
