@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from rustybt._lru import LRU
 from rustybt.data.sql._translate import translate_error
 from rustybt.data.sql.result import SQLResult
 from rustybt.data.sql.sandbox import open_sandbox
@@ -248,21 +249,19 @@ def _to_arrow(table: Any) -> pa.Table:
     return pa.Table.from_pandas(table, preserve_index=False)
 
 
-_CACHE: dict[tuple[int, str, str], BundleSQL] = {}
-_CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 8
+_CACHE: LRU[tuple[int, str, str], BundleSQL] = LRU(_CACHE_SIZE)  # the oldest closes when unused
+_CACHE_LOCK = threading.Lock()
 
 
 def bundle_sql(bundle: Bundle) -> BundleSQL:
     """The process-wide :class:`BundleSQL` of a bundle version (created once, then reused)."""
     key = (os.getpid(), str(bundle.path), bundle.version)
     with _CACHE_LOCK:
-        found = _CACHE.pop(key, None)
+        found = _CACHE.get(key)
         if found is None or found._closed:
             found = BundleSQL(bundle)
-        _CACHE[key] = found  # most recently used last
-        while len(_CACHE) > _CACHE_SIZE:  # forget the oldest; it closes when unreferenced
-            _CACHE.pop(next(iter(_CACHE)))
+            _CACHE.put(key, found)
         return found
 
 
