@@ -195,6 +195,7 @@ def _write(
         start_session=first,
         end_session=last,
         source={"shim_key": key},
+        show_progress=None,  # a bar on a terminal only: the shim runs inside users' scripts
     ) as writer:
         write_zipline_readers(
             writer,

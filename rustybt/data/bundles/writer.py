@@ -82,7 +82,8 @@ class BundleWriter:
         calendar_name: exchange-calendars name of the bars' calendar.
         start_session: First session of the bundle (default: first bar).
         end_session: Last session of the bundle (default: last bar).
-        show_progress: Whether sources should print progress bars (on stderr).
+        show_progress: Whether sources draw progress on stderr: True, False, or None for
+            a bar on a terminal only (see :mod:`rustybt._progress`).
         source: Free-form description of the source, recorded in the manifest (not hashed).
     """
 
@@ -94,7 +95,7 @@ class BundleWriter:
         calendar_name: str = "XNYS",
         start_session: pd.Timestamp | str | None = None,
         end_session: pd.Timestamp | str | None = None,
-        show_progress: bool = False,
+        show_progress: bool | None = False,
         source: dict[str, Any] | None = None,
     ) -> None:
         self.bundle_dir = Path(bundle_dir)

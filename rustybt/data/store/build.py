@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from rustybt._progress import track
 from rustybt.data.store import format as F
 from rustybt.data.store.adjustments import build_factors, load_events
 from rustybt.errors import StoreCorrupted
@@ -160,7 +161,8 @@ def build_minute(bundle: Any, minutes: np.ndarray) -> pa.RecordBatch:
     n, length = len(sids), len(minutes)
     cols = {c: np.full(n * length, np.nan) for c in F.BAR_COLUMNS}
     cols["volume"][:] = 0.0
-    for row, sid in enumerate(sids.tolist()):
+    todo = track(sids.tolist(), "building minute store", unit="asset")
+    for row, sid in enumerate(todo):  # the long build: a bar on a terminal, silent elsewhere
         path = bundle.bar_path("minute", sid)
         times, vals = _read_bars(path, "dt")
         pos = row * length + _positions(minutes, times, path)
