@@ -47,7 +47,8 @@ def test_ingest_synthetic_then_list_clean_verify(root, capsys):
     )
     out, err = capsys.readouterr()
     assert out.startswith("ingested demo: version ") and "3 assets, daily+minute" in out
-    assert "synthetic (minute) [" in err and "3/3" in err  # progress bar on stderr
+    assert "synthetic (minute): 3/3 assets in " in err  # progress: one plain line off a tty
+    assert "\r" not in err
     first = load("demo", root=root)
     assert first.manifest.source["cli"]["source"] == "synthetic"
 
