@@ -137,7 +137,26 @@ class SourceNotFound(BundleError, KeyError):
 
 
 class SourceOptionError(BundleError, TypeError):
-    """A source was given an option its factory does not take (or lacks a required one)."""
+    """A source was given an option its factory does not take (or lacks a required one).
+
+    Attributes:
+        source: The source name (None when not known).
+        option: The option at fault (None when not known).
+        missing: True when the option is required and was not given.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        option: str | None = None,
+        missing: bool = False,
+    ) -> None:
+        self.source = source
+        self.option = option
+        self.missing = missing
+        super().__init__(message)
 
 
 class ExtensionError(BundleError, ImportError):

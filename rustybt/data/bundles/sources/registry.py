@@ -37,6 +37,7 @@ __all__ = [
     "get_source",
     "load_extension",
     "make_ingest",
+    "option_names",
     "register_source",
     "registered_sources",
     "unregister_source",
@@ -160,21 +161,33 @@ def get_source(name: str) -> Source:
         raise SourceNotFound(name, list(_SOURCES)) from None
 
 
-def _check_options(name: str, factory: SourceFactory, options: dict[str, Any]) -> None:
+def option_names(factory: Callable[..., Any]) -> frozenset[str] | None:
+    """The keyword options a factory takes; None when it takes any (``**kwargs``)."""
     try:
         sig = inspect.signature(factory)
-    except (TypeError, ValueError):  # builtins without a signature: let the call decide
-        return
+    except (TypeError, ValueError):
+        return None
     params = sig.parameters.values()
     if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(
+        p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    )
+
+
+def _check_options(name: str, factory: SourceFactory, options: dict[str, Any]) -> None:
+    named = option_names(factory)
+    if named is None:
         return
-    named = {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
     unknown = sorted(set(options) - named)
     if unknown:
         raise SourceOptionError(
             f"source {name!r} takes no option {unknown[0]!r}; its options: "
-            f"{', '.join(sorted(named)) or '(none)'}"
+            f"{', '.join(sorted(named)) or '(none)'}",
+            source=name,
+            option=unknown[0],
         )
+    params = inspect.signature(factory).parameters.values()
     missing = [
         p.name
         for p in params
@@ -183,7 +196,12 @@ def _check_options(name: str, factory: SourceFactory, options: dict[str, Any]) -
         and p.name not in options
     ]
     if missing:
-        raise SourceOptionError(f"source {name!r} needs option {missing[0]!r}")
+        raise SourceOptionError(
+            f"source {name!r} needs option {missing[0]!r}",
+            source=name,
+            option=missing[0],
+            missing=True,
+        )
 
 
 def make_ingest(name: str, options: dict[str, Any]) -> Callable[..., None]:
