@@ -1,4 +1,4 @@
-"""``rustybt ingest``: run a registered bundle, or a source from the source registry, into a version.
+"""``rustybt ingest``: run a registered bundle, or a registered source, into a new version.
 
 ``rustybt ingest NAME --source SRC [options]`` builds the ingest function with SRC's factory
 (:mod:`rustybt.data.bundles.sources.registry`) from the options given: the typed flags below
