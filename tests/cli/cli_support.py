@@ -13,9 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 def rustybt(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m rustybt ARGV`` in a real process (this checkout first on the path)."""
     full = {**os.environ, **(env or {})}
-    full["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO), full.get("PYTHONPATH", "")) if p
-    )
+    full["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full.get("PYTHONPATH", "")) if p)
     return subprocess.run(
         [sys.executable, "-m", "rustybt", *argv],
         capture_output=True,

@@ -11,6 +11,7 @@ from rustybt import registered, unregister
 from rustybt.data.bundles.sources import registered_sources, unregister_source
 from rustybt.data.bundles.sources.registry import _SOURCES
 
+
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh rustybt root (also set as RUSTYBT_ROOT)."""

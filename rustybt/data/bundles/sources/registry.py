@@ -170,9 +170,7 @@ def option_names(factory: Callable[..., Any]) -> frozenset[str] | None:
     params = sig.parameters.values()
     if any(p.kind is p.VAR_KEYWORD for p in params):
         return None
-    return frozenset(
-        p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-    )
+    return frozenset(p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
 def _check_options(name: str, factory: SourceFactory, options: dict[str, Any]) -> None:
