@@ -10,6 +10,9 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── BundleNotFound               (FileNotFoundError)
     │   ├── BundleVersionNotFound        (FileNotFoundError)
     │   ├── BundleCorrupted
+    │   ├── SourceNotFound               (KeyError)
+    │   ├── SourceOptionError            (TypeError)
+    │   ├── ExtensionError               (ImportError)
     │   └── IngestError                  (ValueError)
     │       └── ZiplineBundleNotFound
     ├── AssetNotFound                    (KeyError)
@@ -52,6 +55,7 @@ __all__ = [
     "BundleNotFound",
     "BundleNotRegistered",
     "BundleVersionNotFound",
+    "ExtensionError",
     "HistoryWindowStartsBeforeData",
     "IngestError",
     "IngestWarning",
@@ -69,6 +73,8 @@ __all__ = [
     "SQLError",
     "SQLQueryError",
     "SidsNotFound",
+    "SourceNotFound",
+    "SourceOptionError",
     "StoreCorrupted",
     "SymbolNotFound",
     "ZiplineBundleNotFound",
@@ -118,6 +124,48 @@ class BundleVersionNotFound(BundleError, FileNotFoundError):
 
 class BundleCorrupted(BundleError):
     """A bundle file is missing or its SHA256 does not match the manifest."""
+
+
+class SourceNotFound(BundleError, KeyError):
+    """No source is registered under this name (``rustybt ingest --source``)."""
+
+    def __init__(self, name: str, available: list[str]) -> None:
+        self.name = name
+        self.available = sorted(available)
+        super().__init__(f"unknown source {name!r}; available sources: {', '.join(self.available)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class SourceOptionError(BundleError, TypeError):
+    """A source was given an option its factory does not take (or lacks a required one).
+
+    Attributes:
+        source: The source name (None when not known).
+        option: The option at fault (None when not known).
+        missing: True when the option is required and was not given.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        option: str | None = None,
+        missing: bool = False,
+    ) -> None:
+        self.source = source
+        self.option = option
+        self.missing = missing
+        super().__init__(message)
+
+
+class ExtensionError(BundleError, ImportError):
+    """A user extension file (``extension.py``, ``rustybt -e FILE``) is missing or failed."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"extension {path}: {reason}", path=str(path))
 
 
 class IngestError(BundleError, ValueError):

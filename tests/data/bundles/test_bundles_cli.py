@@ -55,6 +55,10 @@ def test_ingest_synthetic_then_list_clean_verify(root, capsys):
     assert run(root, "ingest", "demo", "--no-progress") == 0  # re-ingest, recorded source
     out, err = capsys.readouterr()
     assert err == "" and first.version[:12] in out
+    assert "reused, no copy made" in out  # identical content: no second version
+    argv = ["--source", "synthetic", "--assets", "3", "--years", "0.2", "--seed", "1"]
+    assert run(root, "ingest", "demo", *argv, "--no-progress") == 0  # new content
+    capsys.readouterr()
 
     for argv in (["bundles"], ["bundles", "list"]):
         assert run(root, *argv) == 0
