@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,7 +171,7 @@ def _convert(
     bundle_dir.mkdir(parents=True, exist_ok=True)
     name = f"shim-{key[:12]}"
     # one process converts; the others wait, then find its version
-    with file_lock(bundle_dir.parent / f".{bundle_dir.name}.lock"):
+    with _conversion_lock(bundle_dir):
         existing = _current(bundle_dir, name)
         if existing is not None:
             return existing
@@ -272,15 +272,9 @@ def shim_conversions(root: Path | str | None = None) -> list[ShimConversion]:
     return [ShimConversion(d.name, d, version_infos(d)) for d in dirs]
 
 
-@contextmanager
-def _conversion_lock(bundle_dir: Path) -> Iterator[None]:
-    """The lock :func:`_convert` holds while writing ``bundle_dir``."""
-    with open(bundle_dir.parent / f".{bundle_dir.name}.lock", "a+") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+def _conversion_lock(bundle_dir: Path) -> AbstractContextManager[None]:
+    """The lock :func:`_convert` holds while writing ``bundle_dir`` (one lock file per key)."""
+    return file_lock(bundle_dir.parent / f".{bundle_dir.name}.lock")
 
 
 def clean_shim(keys: Iterable[str] | None = None, *, root: Path | str | None = None) -> list[str]:

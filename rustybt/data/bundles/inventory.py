@@ -8,16 +8,14 @@ ingests. Functions here read and switch that layout; callers hold the bundle loc
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from rustybt._fs import TMP_PREFIX, atomic_write
 from rustybt.data.bundles.bundle import CACHE_DIR
 from rustybt.data.bundles.format import CURRENT_POINTER, MANIFEST_FILE
 from rustybt.data.bundles.manifest import Manifest
-from rustybt.data.bundles.writer import TMP_PREFIX, fsync_dir
 
 __all__ = [
     "VersionInfo",
@@ -81,13 +79,8 @@ def version_infos(bundle_dir: Path) -> tuple[VersionInfo, ...]:
 
 
 def switch_current(bundle_dir: Path, directory: str) -> None:
-    """Atomically point ``CURRENT`` at ``directory`` (temp file, fsync, replace, fsync dir)."""
-    tmp = bundle_dir / f"{TMP_PREFIX}{CURRENT_POINTER}-{uuid.uuid4().hex}"
-    tmp.write_text(directory + "\n")
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, bundle_dir / CURRENT_POINTER)
-    fsync_dir(bundle_dir)
+    """Atomically and durably point ``CURRENT`` at ``directory``."""
+    atomic_write(bundle_dir / CURRENT_POINTER, directory + "\n")
 
 
 def remove_stale_temps(bundle_dir: Path) -> None:
