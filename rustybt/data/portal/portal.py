@@ -30,6 +30,7 @@ from rustybt.data.bundles.protocol import BundleLike
 from rustybt.data.portal.cache import HistoryCache
 from rustybt.data.portal.fast import FastHistory
 from rustybt.data.portal.history import HistoryEngine
+from rustybt.data.portal.protocol import DataPortalLike
 from rustybt.data.portal.queries import Queries
 from rustybt.data.portal.request import (
     DATA_FREQ,
@@ -360,3 +361,9 @@ class ArrowDataPortal:
         if not isinstance(self.bundle, Bundle):
             raise TypeError(f"sql() reads a rustybt Bundle's Parquet files, not {self.bundle!r}")
         return _sql.sql(self.bundle, query, params)
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_engine_contract(portal: ArrowDataPortal) -> DataPortalLike:
+        return portal  # mypy checks ArrowDataPortal against DataPortalLike here
