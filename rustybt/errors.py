@@ -10,12 +10,16 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── BundleNotFound               (FileNotFoundError)
     │   ├── BundleVersionNotFound        (FileNotFoundError)
     │   ├── BundleCorrupted
+    │   ├── SourceNotFound               (KeyError)
+    │   ├── SourceOptionError            (TypeError)
+    │   ├── ExtensionError               (ImportError)
     │   └── IngestError                  (ValueError)
     │       └── ZiplineBundleNotFound
     ├── AssetNotFound                    (KeyError)
     │   ├── SidsNotFound
     │   └── SymbolNotFound
     ├── StoreCorrupted
+    ├── LockTimeout                      (TimeoutError)
     ├── ArrowPortalError
     │   ├── HistoryWindowStartsBeforeData
     │   ├── NoDataOnDate                 (KeyError)
@@ -51,6 +55,7 @@ __all__ = [
     "BundleNotFound",
     "BundleNotRegistered",
     "BundleVersionNotFound",
+    "ExtensionError",
     "HistoryWindowStartsBeforeData",
     "IngestError",
     "IngestWarning",
@@ -58,6 +63,7 @@ __all__ = [
     "InvalidField",
     "InvalidFrequency",
     "InvalidReturnType",
+    "LockTimeout",
     "NoDataForFrequency",
     "NoDataOnDate",
     "NotATradingMinute",
@@ -67,6 +73,8 @@ __all__ = [
     "SQLError",
     "SQLQueryError",
     "SidsNotFound",
+    "SourceNotFound",
+    "SourceOptionError",
     "StoreCorrupted",
     "SymbolNotFound",
     "ZiplineBundleNotFound",
@@ -116,6 +124,48 @@ class BundleVersionNotFound(BundleError, FileNotFoundError):
 
 class BundleCorrupted(BundleError):
     """A bundle file is missing or its SHA256 does not match the manifest."""
+
+
+class SourceNotFound(BundleError, KeyError):
+    """No source is registered under this name (``rustybt ingest --source``)."""
+
+    def __init__(self, name: str, available: list[str]) -> None:
+        self.name = name
+        self.available = sorted(available)
+        super().__init__(f"unknown source {name!r}; available sources: {', '.join(self.available)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class SourceOptionError(BundleError, TypeError):
+    """A source was given an option its factory does not take (or lacks a required one).
+
+    Attributes:
+        source: The source name (None when not known).
+        option: The option at fault (None when not known).
+        missing: True when the option is required and was not given.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        option: str | None = None,
+        missing: bool = False,
+    ) -> None:
+        self.source = source
+        self.option = option
+        self.missing = missing
+        super().__init__(message)
+
+
+class ExtensionError(BundleError, ImportError):
+    """A user extension file (``extension.py``, ``rustybt -e FILE``) is missing or failed."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"extension {path}: {reason}", path=str(path))
 
 
 class IngestError(BundleError, ValueError):
@@ -203,6 +253,10 @@ class SymbolNotFound(AssetNotFound):
 # --------------------------------------------------------------------------- store
 class StoreCorrupted(RustybtError):
     """A mapped store file is unreadable or does not match its bundle (it is rebuilt)."""
+
+
+class LockTimeout(RustybtError, TimeoutError):
+    """A file lock was still held by another process when the wait's time limit passed."""
 
 
 # --------------------------------------------------------------------------- portal

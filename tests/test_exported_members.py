@@ -16,13 +16,16 @@ EXPECTED = [
     "BundleCorrupted",
     "BundleError",
     "BundleInfo",
+    "BundleLike",
     "BundleNotFound",
     "BundleNotRegistered",
     "BundleSQL",
     "BundleVersionNotFound",
     "BundleWriter",
     "DataPortal",
+    "DataPortalLike",
     "Equity",
+    "ExtensionError",
     "HistoryCache",
     "HistoryWindowStartsBeforeData",
     "IngestError",
@@ -31,6 +34,7 @@ EXPECTED = [
     "InvalidField",
     "InvalidFrequency",
     "InvalidReturnType",
+    "LockTimeout",
     "Manifest",
     "NoDataForFrequency",
     "NoDataOnDate",
@@ -42,6 +46,8 @@ EXPECTED = [
     "SQLQueryError",
     "SQLResult",
     "SidsNotFound",
+    "SourceNotFound",
+    "SourceOptionError",
     "StoreCorrupted",
     "SymbolNotFound",
     "VersionInfo",
@@ -51,8 +57,11 @@ EXPECTED = [
     "clean",
     "ingest",
     "load",
+    "load_extension",
     "register",
+    "register_source",
     "registered",
+    "registered_sources",
     "sql",
     "unregister",
 ]
@@ -93,6 +102,13 @@ def test_errors_share_one_root() -> None:
         root = rustybt.RustybtWarning if issubclass(cls, Warning) else rustybt.RustybtError
         assert issubclass(cls, root), name
         assert getattr(rustybt, name, cls) is cls
+
+
+def test_the_error_tree_in_the_docstring_names_every_class() -> None:
+    from rustybt import errors
+
+    for name in errors.__all__:
+        assert f" {name} " in f" {errors.__doc__} ".replace("\n", " "), name
 
 
 def test_dir_lists_the_lazy_alias() -> None:

@@ -1,222 +1,165 @@
-"""``rustybt ingest`` and ``rustybt bundles [list|clean|verify]``."""
+"""``rustybt bundles [list|clean|verify|shim|sources]`` and zipline's ``rustybt clean``.
+
+``rustybt bundles`` lists every version with its Parquet size and the size of its derived
+mapped store (``STORE``), plus a line on the zipline shim's conversions under the root when
+there are any; ``rustybt bundles shim`` lists those and ``rustybt bundles clean --shim``
+removes them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from rustybt.data.bundles import (
-    Manifest,
-    bundle_root,
-    bundles,
-    clean,
-    ingest,
-    load,
-    register,
-    registered,
-)
-from rustybt.data.bundles.registry import current_version_dir
-from rustybt.data.bundles.sources import csvdir_ingest, synthetic_ingest
-from rustybt.errors import BundleError, BundleNotFound, IngestWarning
+from rustybt.cli._ingest import format_bytes
+from rustybt.cli._table import Column, print_table
+from rustybt.data.bundles import bundle_root, bundles, clean, load
+from rustybt.data.bundles.inventory import version_infos
+from rustybt.data.bundles.registry import SHIM_DIR
+from rustybt.data.bundles.sources import registered_sources
+from rustybt.errors import BundleError
 
-__all__ = ["add_commands", "format_bytes"]
-
-SOURCES = ("csvdir", "synthetic")
-_DEFAULTS: dict[str, Any] = {"assets": 10, "years": 2.0, "minute": False, "seed": 0}
-_SOURCE_OPTIONS = (
-    "path",
-    "assets",
-    "years",
-    "minute",
-    "minute_assets",
-    "seed",
-    "end_session",
-    "calendar",
-)
-
-
-def format_bytes(n: int) -> str:
-    """Human-readable size (binary units)."""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"  # pragma: no cover - loop always returns
+__all__ = ["add_commands"]
 
 
 def add_commands(sub: Any, bundles_sub: Any) -> None:
-    """Register ``ingest`` and the ``bundles`` actions (``rustybt bundles`` alone lists)."""
-    p = sub.add_parser(
-        "ingest",
-        help="ingest a bundle (new version, switched atomically)",
-        description="Ingest NAME from a source into a new version; the previous version stays "
-        "current until the new one is complete. Without --source, re-ingest with the source "
-        "recorded by the last CLI ingest of NAME.",
-    )
-    p.add_argument("name", help="bundle name")
-    p.add_argument("--source", choices=SOURCES, help="where the data comes from")
-    p.add_argument("--path", help="csvdir: directory holding daily/ and/or minute/")
-    p.add_argument(
-        "--assets", type=int, help=f"synthetic: number of assets ({_DEFAULTS['assets']})"
-    )
-    p.add_argument(
-        "--years", type=float, help=f"synthetic: years of sessions ({_DEFAULTS['years']})"
-    )
-    p.add_argument("--minute", action="store_true", default=None, help="synthetic: minute bars too")
-    p.add_argument("--minute-assets", type=int, help="synthetic: assets with minute bars (all)")
-    p.add_argument("--seed", type=int, help="synthetic: seed (0)")
-    p.add_argument("--end-session", help="synthetic: last session (default 2024-12-31)")
-    p.add_argument("--calendar", help="exchange-calendars name (default XNYS)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.set_defaults(func=_ingest)
-
+    """Register the ``bundles`` actions (``rustybt bundles`` alone lists) and ``clean``."""
     lp = bundles_sub.add_parser(
         "list", help="names, versions, sizes and date ranges (the default action)"
     )
     lp.set_defaults(func=_list)
-    cp = bundles_sub.add_parser("clean", help="remove old versions of a bundle")
-    cp.add_argument("name", help="bundle name")
-    cp.add_argument("--keep", type=int, default=1, help="newest versions to keep (1)")
+    cp = bundles_sub.add_parser(
+        "clean",
+        help="remove old versions of a bundle, or the shim's conversions",
+        description="Remove old versions of bundle NAME (never the current one): keep the "
+        "newest N, or remove those ingested before/after a time. With --shim, remove the "
+        "zipline shim's conversions instead (all, or those whose key starts with KEY).",
+    )
+    cp.add_argument("name", nargs="?", default=None, help="bundle name")
+    _clean_options(cp, keep_flags=("--keep", "--keep-last"))
+    cp.add_argument(
+        "--shim",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="KEY",
+        help="remove the shim's conversions (all, or the one whose key starts with KEY)",
+    )
     cp.set_defaults(func=_clean)
     vp = bundles_sub.add_parser("verify", help="re-hash a bundle version against its manifest")
     vp.add_argument("name", help="bundle name")
     vp.add_argument("--version", default=None, help="version dir or hash prefix (current)")
     vp.set_defaults(func=_verify)
+    sp = bundles_sub.add_parser(
+        "shim", help="list the zipline shim's conversions stored under the root, with sizes"
+    )
+    sp.set_defaults(func=_shim)
+    src = bundles_sub.add_parser("sources", help="list the sources 'rustybt ingest --source' takes")
+    src.set_defaults(func=_sources)
     bundles_parser = sub.choices.get("bundles")
     if bundles_parser is not None:
         bundles_parser.set_defaults(func=_list)
 
-
-@contextmanager
-def _report_warnings() -> Iterator[list[str]]:
-    seen: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", IngestWarning)
-        yield seen
-    for w in caught:
-        if issubclass(w.category, IngestWarning):
-            seen.append(str(w.message))
-            print(f"warning: {w.message}", file=sys.stderr)
+    zp = sub.add_parser(
+        "clean",
+        help="zipline's clean: remove old versions of bundle -b NAME",
+        description="zipline's spelling of 'rustybt bundles clean': remove versions of bundle "
+        "NAME (never the current one).",
+    )
+    zp.add_argument("-b", "--bundle", dest="name", required=True, help="bundle name")
+    _clean_options(zp, keep_flags=("-k", "--keep-last", "--keep"))
+    zp.set_defaults(func=_clean, shim=None)
 
 
-def _cli_params(args: argparse.Namespace) -> dict[str, Any]:
-    if args.source == "csvdir":
-        if not args.path:
-            raise _UsageError("--source csvdir needs --path DIR")
-        return {"source": "csvdir", "path": args.path, "calendar": args.calendar}
-    params: dict[str, Any] = {"source": "synthetic"}
-    for key in ("assets", "years", "minute", "minute_assets", "seed", "end_session", "calendar"):
-        value = getattr(args, key)
-        params[key] = _DEFAULTS.get(key) if value is None else value
-    return params
+def _clean_options(p: argparse.ArgumentParser, keep_flags: tuple[str, ...]) -> None:
+    p.add_argument(
+        *keep_flags, dest="keep", type=int, default=None, help="newest versions to keep (1)"
+    )
+    p.add_argument(
+        "-e",
+        "--before",
+        default=None,
+        metavar="TIME",
+        help="remove versions ingested before TIME (e.g. 2024-06-01 or 2024-06-01T12:00; UTC)",
+    )
+    p.add_argument(
+        "-a", "--after", default=None, metavar="TIME", help="remove versions ingested after TIME"
+    )
 
 
-class _UsageError(Exception):
-    """Bad combination of command-line options."""
-
-
-def _recorded_params(name: str, root: str | None) -> dict[str, Any] | None:
-    try:
-        manifest = Manifest.read(current_version_dir(name, root))
-    except (BundleNotFound, FileNotFoundError):
+def _shim_line(root: Any) -> str | None:
+    base = bundle_root(root) / SHIM_DIR
+    if not base.exists():
         return None
-    params = manifest.source.get("cli")
-    return dict(params) if isinstance(params, dict) else None
-
-
-def _ingest_fn(params: dict[str, Any]) -> Callable[..., None]:
-    if params["source"] == "csvdir":
-        return csvdir_ingest(params["path"], calendar_name=params.get("calendar"))
-    return synthetic_ingest(
-        params["assets"],
-        params["years"],
-        minute=params["minute"],
-        minute_assets=params["minute_assets"],
-        seed=params["seed"],
-        end_session=params["end_session"],
-        calendar_name=params.get("calendar") or "XNYS",
+    found = [version_infos(d) for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")]
+    if not found:
+        return None
+    parquet = sum(v.bytes for vs in found for v in vs)
+    store = sum(v.store_bytes for vs in found for v in vs)
+    return (
+        f"shim conversions: {len(found)} under {base} ({format_bytes(parquet)} Parquet, "
+        f"{format_bytes(store)} store); 'rustybt bundles shim' lists them, "
+        "'rustybt bundles clean --shim' removes them"
     )
-
-
-def _ingest(args: argparse.Namespace) -> int:
-    name = args.name
-    try:
-        if args.source is not None:
-            params: dict[str, Any] | None = _cli_params(args)
-        else:
-            given = [o for o in _SOURCE_OPTIONS if getattr(args, o) is not None]
-            if given:
-                raise _UsageError(f"--{given[0].replace('_', '-')} needs --source")
-            params = _recorded_params(name, args.root)
-    except _UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    if params is not None:
-        fn = _ingest_fn(params)
-        register(name, fn, calendar_name=params.get("calendar"))
-    elif name not in registered():
-        print(
-            f"error: {name!r} is not registered and was never ingested with --source; "
-            f"use --source {{{','.join(SOURCES)}}}",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        with _report_warnings():
-            bundle = ingest(
-                name,
-                root=args.root,
-                show_progress=not args.no_progress,
-                source_extra=None if params is None else {"cli": params},
-            )
-    except BundleError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    m = bundle.manifest
-    print(
-        f"ingested {name}: version {m.version[:12]} ({bundle.path.name}), "
-        f"{m.asset_count} assets, {'+'.join(m.frequencies) or 'no bars'}, "
-        f"{m.first_session}..{m.last_session}, {format_bytes(m.total_bytes)}"
-    )
-    return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     infos = [b for b in bundles(args.root) if b.versions]
+    shim = _shim_line(args.root)
     if not infos:
         print(f"no bundles under {bundle_root(args.root)}")
+        if shim:
+            print(shim)
         return 0
-    header = ("NAME", "", "VERSION", "DIRECTORY", "FREQ", "ASSETS", "SESSIONS", "SIZE")
-    rows = [header]
-    for info in infos:
-        for v in info.versions:
-            rows.append(
-                (
-                    info.name,
-                    "*" if v.current else "",
-                    v.version[:12],
-                    v.directory,
-                    "+".join(v.frequencies) or "-",
-                    str(v.asset_count),
-                    f"{v.first_session}..{v.last_session}",
-                    format_bytes(v.bytes),
-                )
-            )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    print("(* = current version)")
+    columns = [
+        Column("NAME"),
+        Column(""),
+        Column("VERSION"),
+        Column("DIRECTORY"),
+        Column("FREQ"),
+        Column("ASSETS", "right"),
+        Column("SESSIONS"),
+        Column("SIZE", "right"),
+        Column("STORE", "right"),
+    ]
+    rows = [
+        (
+            info.name,
+            "*" if v.current else "",
+            v.version[:12],
+            v.directory,
+            "+".join(v.frequencies) or "-",
+            str(v.asset_count),
+            f"{v.first_session}..{v.last_session}",
+            format_bytes(v.bytes),
+            format_bytes(v.store_bytes) if v.store_bytes else "-",
+        )
+        for info in infos
+        for v in info.versions
+    ]
+    print_table(columns, rows, sys.stdout)
+    print("(* = current version; SIZE = Parquet files, STORE = derived mapped store)")
+    if shim:
+        print(shim)
     return 0
 
 
 def _clean(args: argparse.Namespace) -> int:
+    if args.shim is not None:
+        if args.name or args.keep is not None or args.before or args.after:
+            print(
+                "error: --shim takes no bundle name, --keep, --before or --after", file=sys.stderr
+            )
+            return 2
+        return _clean_shim(args)
+    if not args.name:
+        print("error: which bundle? give NAME (or --shim)", file=sys.stderr)
+        return 2
     try:
-        removed = clean(args.name, keep=args.keep, root=args.root)
+        removed = clean(
+            args.name, keep=args.keep, before=args.before, after=args.after, root=args.root
+        )
     except (BundleError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -224,6 +167,65 @@ def _clean(args: argparse.Namespace) -> int:
         print(f"removed {len(removed)} version(s) of {args.name}: {', '.join(removed)}")
     else:
         print(f"nothing to remove for {args.name}")
+    return 0
+
+
+def _clean_shim(args: argparse.Namespace) -> int:
+    from rustybt.compat.zipline.conversion import clean_shim
+
+    try:
+        removed = clean_shim([args.shim] if args.shim else None, root=args.root)
+    except BundleError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(
+        f"removed {len(removed)} shim conversion(s)"
+        + (f": {', '.join(removed)}" if removed else "")
+    )
+    return 0
+
+
+def _shim(args: argparse.Namespace) -> int:
+    from rustybt.compat.zipline.conversion import shim_conversions
+
+    found = shim_conversions(args.root)
+    if not found:
+        print(f"no shim conversions under {bundle_root(args.root) / SHIM_DIR}")
+        return 0
+    columns = [
+        Column("KEY"),
+        Column("VERSION"),
+        Column("FREQ"),
+        Column("ASSETS", "right"),
+        Column("SESSIONS"),
+        Column("SIZE", "right"),
+        Column("STORE", "right"),
+        Column("CREATED"),
+    ]
+    rows = [
+        (
+            conv.key,
+            v.version[:12],
+            "+".join(v.frequencies) or "-",
+            str(v.asset_count),
+            f"{v.first_session}..{v.last_session}",
+            format_bytes(v.bytes),
+            format_bytes(v.store_bytes) if v.store_bytes else "-",
+            v.created_at[:19],
+        )
+        for conv in found
+        for v in conv.versions
+    ]
+    print_table(columns, rows, sys.stdout)
+    total = sum(c.bytes + c.store_bytes for c in found)
+    print(f"({len(found)} conversion(s), {format_bytes(total)} in all)")
+    return 0
+
+
+def _sources(args: argparse.Namespace) -> int:
+    _ = args
+    rows = [(s.name, s.origin, s.description) for s in registered_sources().values()]
+    print_table([Column("SOURCE"), Column("FROM"), Column("DESCRIPTION")], rows, sys.stdout)
     return 0
 
 

@@ -8,13 +8,16 @@ rustybt sql BUNDLE                # interactive: statements end with ';'
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import pyarrow as pa
+
+from rustybt.cli._table import Column, print_table
 
 __all__ = ["FORMATS", "add_commands", "interactive", "write_result"]
 
@@ -45,7 +48,12 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
     p.add_argument(
         "--param", "-p", action="append", default=None, help="value for a '?' (repeatable)"
     )
-    p.add_argument("--max-rows", type=int, default=100, help="rows shown by --format table")
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=100,
+        help="rows shown by --format table (only those are kept in memory; the rest are counted)",
+    )
     p.set_defaults(func=_run)
 
 
@@ -58,51 +66,105 @@ def _load(args: argparse.Namespace) -> Any:
     return load(args.bundle, args.version, root=getattr(args, "root", None))
 
 
-def _table_text(table: pa.Table, max_rows: int | None) -> str:
-    import pandas as pd
+def _cell(value: object) -> str:
+    if value is None:
+        return "NULL"
+    return str(value)
 
-    from rustybt import SQLResult
 
-    frame = SQLResult(table).df()
-    shown = frame if max_rows is None else frame.head(max_rows)
-    with pd.option_context("display.max_columns", None, "display.width", 200):
-        text = shown.to_string(index=False) if len(frame.columns) else "(no columns)"
-    n = len(frame)
-    more = f", first {len(shown)} shown" if len(shown) < n else ""
-    return f"{text}\n({n} row{'s' if n != 1 else ''}{more})\n"
+def _justify(dtype: pa.DataType) -> Literal["left", "right"]:
+    numeric = pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
+    return "right" if numeric or pa.types.is_decimal(dtype) else "left"
+
+
+def _head(reader: pa.RecordBatchReader, limit: int | None) -> tuple[pa.Table, int]:
+    """The first ``limit`` rows (all when None) and the total row count.
+
+    Rows past ``limit`` are counted batch by batch and dropped: memory stays at one batch.
+    """
+    kept: list[pa.RecordBatch] = []
+    have = total = 0
+    for batch in reader:
+        total += batch.num_rows
+        if limit is None or have < limit:
+            take = batch if limit is None else batch.slice(0, limit - have)
+            kept.append(take)
+            have += take.num_rows
+    return pa.Table.from_batches(kept, schema=reader.schema), total
+
+
+def _write_table(reader: pa.RecordBatchReader, out: TextIO, max_rows: int | None) -> None:
+    shown, n = _head(reader, max_rows)
+    if not shown.num_columns:
+        out.write("(no columns)\n")
+    else:
+        columns = [Column(f.name, _justify(f.type)) for f in shown.schema]
+        values = [[_cell(v) for v in col.to_pylist()] for col in shown.columns]
+        print_table(columns, list(zip(*values, strict=True)), out)
+    more = f", first {shown.num_rows} shown" if shown.num_rows < n else ""
+    out.write(f"({n} row{'s' if n != 1 else ''}{more})\n")
+
+
+def _write_csv(reader: pa.RecordBatchReader, sink: TextIO) -> None:
+    import pyarrow.csv as pcsv
+
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(reader.schema.names)
+    sink.write(header.getvalue())
+    options = pcsv.WriteOptions(include_header=False)
+    for batch in reader:
+        buf = io.BytesIO()
+        pcsv.write_csv(batch, buf, options)
+        sink.write(buf.getvalue().decode())
+
+
+def _write_json(reader: pa.RecordBatchReader, sink: TextIO) -> None:
+    """One JSON array of row objects, written a batch at a time."""
+    import polars as pl
+
+    sink.write("[")
+    first = True
+    for batch in reader:
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        inner = frame.write_json().strip()[1:-1]
+        if inner:
+            sink.write(inner if first else "," + inner)
+            first = False
+    sink.write("]\n")
 
 
 def write_result(
-    table: pa.Table, fmt: str, output: str | None, out: TextIO, max_rows: int | None = None
+    result: pa.RecordBatchReader | pa.Table,
+    fmt: str,
+    output: str | None,
+    out: TextIO,
+    max_rows: int | None = None,
 ) -> None:
-    """Write a result table in one of :data:`FORMATS` to ``output`` (a path) or ``out``."""
+    """Write a result in one of :data:`FORMATS` to ``output`` (a path) or ``out``, streaming.
+
+    Batches are written as they arrive (csv, json, parquet): memory holds about one batch.
+    ``table`` keeps only the ``max_rows`` it prints (to ``out``) and counts the rest; to a file
+    it writes every row, so it holds the whole result (use csv or parquet for large ones).
+    """
+    reader = result.to_reader() if isinstance(result, pa.Table) else result
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
         if output is None:
             raise SystemExit("rustybt sql: --format parquet needs --output FILE")
-        pq.write_table(table, output)
+        with pq.ParquetWriter(output, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
         return
-    if fmt == "table":
-        text = _table_text(table, None if output else max_rows)
-    elif fmt == "csv":
-        import pyarrow.csv as pcsv
-
-        header = io.StringIO()
-        csv.writer(header, lineterminator="\n").writerow(table.column_names)
-        buf = io.BytesIO()
-        pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=False))
-        text = header.getvalue() + buf.getvalue().decode()
-    else:
-        import polars as pl
-
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        text = frame.write_json() + "\n"
-    if output is None:
-        out.write(text)
-    else:
-        Path(output).write_text(text)
+    with contextlib.ExitStack() as stack:
+        sink = out if output is None else stack.enter_context(open(output, "w"))
+        if fmt == "table":
+            _write_table(reader, sink, None if output else max_rows)
+        elif fmt == "csv":
+            _write_csv(reader, sink)
+        else:
+            _write_json(reader, sink)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -117,11 +179,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.query is None:
         return interactive(engine, sys.stdin, sys.stdout)
     try:
-        result = engine.query(args.query, args.param)
+        reader = engine.stream(args.query, args.param)
+        write_result(reader, args.format, args.output, sys.stdout, args.max_rows)
     except SQLError as exc:
         print(f"rustybt sql: {exc}", file=sys.stderr)
         return 1
-    write_result(result.arrow(), args.format, args.output, sys.stdout, args.max_rows)
     return 0
 
 
@@ -210,11 +272,11 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
             text = "\n".join(buffer)
             buffer = []
             try:
-                result = engine.query(text, cursor=cursor)
+                reader = engine.stream(text, cursor=cursor)
+                write_result(reader, "table", None, out, max_rows=100)
             except SQLError as exc:
                 out.write(f"error: {exc}\n")
                 continue
-            write_result(result.arrow(), "table", None, out, max_rows=100)
             out.flush()
     finally:
         if readline is not None:  # pragma: no cover

@@ -47,13 +47,18 @@ def test_ingest_synthetic_then_list_clean_verify(root, capsys):
     )
     out, err = capsys.readouterr()
     assert out.startswith("ingested demo: version ") and "3 assets, daily+minute" in out
-    assert "synthetic (minute) [" in err and "3/3" in err  # progress bar on stderr
+    assert "synthetic (minute): 3/3 assets in " in err  # progress: one plain line off a tty
+    assert "\r" not in err
     first = load("demo", root=root)
     assert first.manifest.source["cli"]["source"] == "synthetic"
 
     assert run(root, "ingest", "demo", "--no-progress") == 0  # re-ingest, recorded source
     out, err = capsys.readouterr()
     assert err == "" and first.version[:12] in out
+    assert "reused, no copy made" in out  # identical content: no second version
+    argv = ["--source", "synthetic", "--assets", "3", "--years", "0.2", "--seed", "1"]
+    assert run(root, "ingest", "demo", *argv, "--no-progress") == 0  # new content
+    capsys.readouterr()
 
     for argv in (["bundles"], ["bundles", "list"]):
         assert run(root, *argv) == 0

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rustybt._progress import Progress
 from rustybt.data.bundles._validate_tables import ASSET_COLUMNS
 from rustybt.data.bundles.writer import BundleWriter
 
@@ -128,11 +129,14 @@ def write_daily(writer: BundleWriter, reader: Any, sids: list[int], summary: Any
     """Every daily bar of ``sids`` into ``writer`` (counted in ``summary``)."""
     sessions = pd.DatetimeIndex(reader.sessions)
     arrays = reader.load_raw_arrays(list(_OHLCV), sessions[0], sessions[-1], sids)
-    for sid, frame, dropped in split_bars(sessions, arrays, sids, "date"):
-        summary.dropped_bars += dropped
-        if len(frame):
-            writer.write_daily_bars(sid, frame, label=f"zipline daily bars of sid {sid}")
-            summary.daily_bars += len(frame)
+    with Progress(len(sids), "zipline daily bars", enabled=writer.show_progress,
+                  unit="asset") as bar:
+        for sid, frame, dropped in split_bars(sessions, arrays, sids, "date"):
+            summary.dropped_bars += dropped
+            if len(frame):
+                writer.write_daily_bars(sid, frame, label=f"zipline daily bars of sid {sid}")
+                summary.daily_bars += len(frame)
+            bar.update()
 
 
 def write_minute(writer: BundleWriter, reader: Any, sids: list[int], summary: Any) -> None:
@@ -142,14 +146,17 @@ def write_minute(writer: BundleWriter, reader: Any, sids: list[int], summary: An
     last = calendar.minute_to_session(pd.Timestamp(reader.last_available_dt))
     sessions = calendar.sessions_in_range(first, last)
     parts: dict[int, list[pd.DataFrame]] = {sid: [] for sid in sids}
-    for i in range(0, len(sessions), _MINUTE_CHUNK_SESSIONS):
-        chunk = sessions[i : i + _MINUTE_CHUNK_SESSIONS]
-        minutes = calendar.sessions_minutes(chunk[0], chunk[-1])
-        arrays = reader.load_raw_arrays(list(_OHLCV), minutes[0], minutes[-1], sids)
-        for sid, frame, dropped in split_bars(pd.DatetimeIndex(minutes), arrays, sids, "dt"):
-            summary.dropped_bars += dropped
-            if len(frame):
-                parts[sid].append(frame)
+    with Progress(len(sessions), "zipline minute bars", enabled=writer.show_progress,
+                  unit="session") as bar:
+        for i in range(0, len(sessions), _MINUTE_CHUNK_SESSIONS):
+            chunk = sessions[i : i + _MINUTE_CHUNK_SESSIONS]
+            minutes = calendar.sessions_minutes(chunk[0], chunk[-1])
+            arrays = reader.load_raw_arrays(list(_OHLCV), minutes[0], minutes[-1], sids)
+            for sid, frame, dropped in split_bars(pd.DatetimeIndex(minutes), arrays, sids, "dt"):
+                summary.dropped_bars += dropped
+                if len(frame):
+                    parts[sid].append(frame)
+            bar.update(len(chunk))
     for sid, frames in parts.items():
         if frames:
             bars = pd.concat(frames, ignore_index=True)

@@ -229,6 +229,7 @@ def import_zipline_bundle(
     root: Path | str | None = None,
     timestamp: str | None = None,
     calendar_name: str | None = None,
+    show_progress: bool | None = None,
 ) -> tuple[Bundle, ImportSummary]:
     """Convert an ingested zipline bundle into a new version of a rustybt bundle.
 
@@ -240,6 +241,7 @@ def import_zipline_bundle(
         timestamp: A specific ingestion directory name (default: the newest).
         calendar_name: Calendar of the bars (default: the readers'; ``XNYS`` for an HDF5 daily
             file, which records none).
+        show_progress: Progress on stderr: True, False, or None for a bar on a terminal only.
 
     Returns:
         The new rustybt bundle version and an :class:`ImportSummary`.
@@ -264,6 +266,7 @@ def import_zipline_bundle(
         start_session=first,
         end_session=last,
         source={"zipline_bundle": zipline_bundle, "zipline_ingestion": str(ingestion)},
+        show_progress=show_progress,
     ) as writer:
         summary = write_zipline_readers(writer, **readers)
     return Bundle(writer.version_dir, name=name), summary

@@ -7,26 +7,40 @@
   ``<rustybt root>/shim/<key>/`` the first time, where ``key`` is a SHA256 over the readers'
   files (or, for readers without files, over their data). A later construction over the same
   data finds the bundle (and its mapped store) and converts nothing.
+
+Conversions stay until removed: :func:`shim_conversions` lists them with their sizes (``rustybt
+bundles shim``) and :func:`clean_shim` removes them (``rustybt bundles clean --shim``), under
+each conversion's lock, so a conversion being written is waited for, never cut.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
+import shutil
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rustybt._fs import file_lock, update_digest
 from rustybt.data.bundles import Bundle, BundleWriter
 from rustybt.data.bundles.format import CURRENT_POINTER
-from rustybt.data.bundles.registry import bundle_root
+from rustybt.data.bundles.inventory import VersionInfo, version_infos
+from rustybt.data.bundles.registry import SHIM_DIR, bundle_root
+from rustybt.errors import BundleNotFound
 
-__all__ = ["SHIM_DIR", "ShimSource", "resolve_source"]
-
-SHIM_DIR = "shim"
+__all__ = [
+    "SHIM_DIR",
+    "ShimConversion",
+    "ShimSource",
+    "clean_shim",
+    "resolve_source",
+    "shim_conversions",
+]
 _KEY_VERSION = b"rustybt-shim-source/1"
 
 
@@ -91,9 +105,7 @@ def _files_of(obj: Any) -> list[Path] | None:
 def _hash_files(h: Any, files: list[Path]) -> None:
     for f in files:
         h.update(f.name.encode())
-        with open(f, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        update_digest(h, f)
 
 
 def _hash_reader_data(h: Any, reader: Any, sids: list[int]) -> None:
@@ -158,16 +170,12 @@ def _convert(
     bundle_dir = bundle_root(root) / SHIM_DIR / key[:32]
     bundle_dir.mkdir(parents=True, exist_ok=True)
     name = f"shim-{key[:12]}"
-    with open(bundle_dir.parent / f".{bundle_dir.name}.lock", "a+") as lock:
-        # one process converts; the others wait, then find its version
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            existing = _current(bundle_dir, name)
-            if existing is not None:
-                return existing
-            return _write(bundle_dir, name, key, asset_finder, daily, minute, adjustments)
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    # one process converts; the others wait, then find its version
+    with _conversion_lock(bundle_dir):
+        existing = _current(bundle_dir, name)
+        if existing is not None:
+            return existing
+        return _write(bundle_dir, name, key, asset_finder, daily, minute, adjustments)
 
 
 def _current(bundle_dir: Path, name: str) -> Bundle | None:
@@ -201,6 +209,7 @@ def _write(
         start_session=first,
         end_session=last,
         source={"shim_key": key},
+        show_progress=None,  # a bar on a terminal only: the shim runs inside users' scripts
     ) as writer:
         write_zipline_readers(
             writer,
@@ -232,3 +241,64 @@ def resolve_source(
     key = content_key(asset_finder, daily, minute, adjustments)
     bundle = _convert(key, asset_finder, daily, minute, adjustments, root)
     return ShimSource(bundle, adjustments, converted=True)
+
+
+# ---------------------------------------------------------------------------- listing, cleaning
+@dataclass(frozen=True)
+class ShimConversion:
+    """One conversion under ``<root>/shim/``: a bundle directory named by its content key."""
+
+    key: str
+    path: Path
+    versions: tuple[VersionInfo, ...]
+
+    @property
+    def bytes(self) -> int:
+        """Size of its Parquet files."""
+        return sum(v.bytes for v in self.versions)
+
+    @property
+    def store_bytes(self) -> int:
+        """Size of its mapped stores."""
+        return sum(v.store_bytes for v in self.versions)
+
+
+def shim_conversions(root: Path | str | None = None) -> list[ShimConversion]:
+    """The shim's conversions under the root, sorted by key."""
+    base = bundle_root(root) / SHIM_DIR
+    if not base.exists():
+        return []
+    dirs = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [ShimConversion(d.name, d, version_infos(d)) for d in dirs]
+
+
+def _conversion_lock(bundle_dir: Path) -> AbstractContextManager[None]:
+    """The lock :func:`_convert` holds while writing ``bundle_dir`` (one lock file per key)."""
+    return file_lock(bundle_dir.parent / f".{bundle_dir.name}.lock")
+
+
+def clean_shim(keys: Iterable[str] | None = None, *, root: Path | str | None = None) -> list[str]:
+    """Remove the shim's conversions: all, or those whose key starts with one of ``keys``.
+
+    A DataPortal built later over the same readers converts them again.
+
+    Returns:
+        The removed keys.
+
+    Raises:
+        BundleNotFound: A key prefix matches no conversion.
+    """
+    found = shim_conversions(root)
+    chosen = found
+    if keys is not None:
+        prefixes = list(keys)
+        for prefix in prefixes:
+            if not any(c.key.startswith(prefix) for c in found):
+                raise BundleNotFound(prefix, bundle_root(root) / SHIM_DIR)
+        chosen = [c for c in found if any(c.key.startswith(p) for p in prefixes)]
+    removed = []
+    for conv in chosen:
+        with _conversion_lock(conv.path):
+            shutil.rmtree(conv.path, ignore_errors=True)
+        removed.append(conv.key)
+    return removed

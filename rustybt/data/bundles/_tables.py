@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from rustybt._fs import fsync_file
 from rustybt.data.bundles.format import (
     ASSETS_SCHEMA,
     DAILY_SCHEMA,
@@ -40,8 +40,7 @@ def write_table(table: pa.Table, path: Path) -> None:
     """Write Parquet (zstd) and fsync the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd")
-    with open(path, "rb+") as fh:
-        os.fsync(fh.fileno())
+    fsync_file(path)
 
 
 def date_col(values: Any) -> pa.Array:

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from rustybt._fs import file_digest
 from rustybt.assets import AssetFinder
 from rustybt.calendars import get_calendar
 from rustybt.data.bundles.format import (
@@ -24,7 +25,7 @@ from rustybt.data.bundles.format import (
     SYMBOL_HISTORY_FILE,
     bar_file,
 )
-from rustybt.data.bundles.manifest import Manifest, sha256_file
+from rustybt.data.bundles.manifest import Manifest
 from rustybt.errors import BundleCorrupted
 
 __all__ = ["CACHE_DIR", "Bundle"]
@@ -197,7 +198,7 @@ class Bundle:
             path = self.path / rel
             if not path.exists():
                 raise BundleCorrupted(f"{path} is listed in the manifest but missing")
-            got = sha256_file(path)
+            got = file_digest(path)
             if got != entry.sha256:
                 raise BundleCorrupted(
                     f"{path}: SHA256 {got} does not match manifest {entry.sha256}"

@@ -10,18 +10,7 @@ from typing import Any
 
 from rustybt.data.bundles.format import FORMAT_VERSION, MANIFEST_FILE
 
-__all__ = ["FileEntry", "Manifest", "content_hash", "sha256_file"]
-
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """SHA256 hex digest of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+__all__ = ["FileEntry", "Manifest", "content_hash"]
 
 
 @dataclass(frozen=True)

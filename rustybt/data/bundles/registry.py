@@ -1,7 +1,21 @@
-"""Bundle registry: register ingest functions, ingest, load, list and clean bundles on disk."""
+"""Bundle registry: register ingest functions, ingest, load, list and clean bundles on disk.
+
+Layout of the rustybt root (``bundle_root()``)::
+
+    <root>/bundles/<name>/<version dir>/    one published version (Parquet + manifest.json)
+    <root>/bundles/<name>/CURRENT           the current version's directory name
+    <root>/bundles/<name>/.cache/<hash>/    derived data of a version (the mapped store)
+    <root>/shim/<key>/                      zipline shim conversions (same layout as a bundle)
+    <root>/extension.py                     user extension, loaded by the CLI
+
+Invariant: a bundle directory never holds two versions with the same content hash. An ingest
+whose content equals an existing version publishes nothing new: its temp dir is dropped and
+the existing version becomes current (:class:`_ReusingWriter`).
+"""
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import shutil
 from collections.abc import Callable
@@ -13,9 +27,17 @@ import pandas as pd
 
 from rustybt.data.bundles._lock import bundle_lock
 from rustybt.data.bundles.bundle import CACHE_DIR, Bundle
-from rustybt.data.bundles.format import CURRENT_POINTER, MANIFEST_FILE
+from rustybt.data.bundles.format import CURRENT_POINTER
+from rustybt.data.bundles.inventory import (
+    VersionInfo,
+    remove_stale_temps,
+    switch_current,
+    tree_bytes,
+    version_dirs,
+    version_infos,
+)
 from rustybt.data.bundles.manifest import Manifest
-from rustybt.data.bundles.writer import TMP_PREFIX, BundleWriter
+from rustybt.data.bundles.writer import BundleWriter
 from rustybt.errors import (
     BundleNotFound,
     BundleNotRegistered,
@@ -23,6 +45,8 @@ from rustybt.errors import (
 )
 
 __all__ = [
+    "EXTENSION_FILE",
+    "SHIM_DIR",
     "BundleInfo",
     "IngestFunction",
     "RegisteredBundle",
@@ -35,8 +59,15 @@ __all__ = [
     "load",
     "register",
     "registered",
+    "tree_bytes",
     "unregister",
+    "version_infos",
 ]
+
+SHIM_DIR = "shim"
+"""Folder under the root holding the zipline shim's conversions (one bundle dir per key)."""
+EXTENSION_FILE = "extension.py"
+"""User extension file under the root, loaded by the CLI before any command."""
 
 IngestFunction = Callable[[BundleWriter], None]
 """An ingest function receives a BundleWriter and writes assets, bars and adjustments."""
@@ -52,6 +83,25 @@ def bundle_root(root: Path | str | None = None) -> Path:
 
 def _bundle_dir(name: str, root: Path | str | None) -> Path:
     return bundle_root(root) / "bundles" / name
+
+
+class _ReusingWriter(BundleWriter):
+    """A writer that reuses an existing version with the same content hash.
+
+    At publish time the new version's manifest is complete in the temp dir: when a version
+    directory of ``bundle_dir`` already has that content hash, the temp dir is dropped and
+    that directory becomes current, so identical content is stored once.
+    """
+
+    def _publish(self) -> None:
+        version = Manifest.read(self.tmp_dir).version
+        for d in version_dirs(self.bundle_dir):
+            if Manifest.read(d).version == version:
+                shutil.rmtree(self.tmp_dir)
+                switch_current(self.bundle_dir, d.name)
+                self._version_dir = d
+                return
+        super()._publish()
 
 
 @dataclass(frozen=True)
@@ -128,6 +178,9 @@ def ingest(
 ) -> Bundle:
     """Run the registered ingest function for ``name`` into a new version; return it loaded.
 
+    When the content equals an existing version (same content hash), no copy is made: that
+    version becomes current and is returned.
+
     Args:
         name: A registered bundle name.
         root: rustybt root (default ``$RUSTYBT_ROOT`` or ``~/.rustybt``).
@@ -155,8 +208,8 @@ def _ingest_locked(
     show_progress: bool,
     source_extra: dict[str, Any] | None,
 ) -> Bundle:
-    _remove_stale_temps(bundle_dir)
-    writer = BundleWriter(
+    remove_stale_temps(bundle_dir)
+    writer = _ReusingWriter(
         bundle_dir,
         name=name,
         calendar_name=reg.calendar_name,
@@ -175,27 +228,6 @@ def _describe(fn: IngestFunction) -> str:
     if callable(describe):
         return str(describe())
     return str(getattr(fn, "__qualname__", repr(fn)))
-
-
-def _remove_stale_temps(bundle_dir: Path) -> None:
-    """Remove leftovers of killed ingests (hidden ``.tmp-*`` entries)."""
-    if not bundle_dir.exists():
-        return
-    for p in bundle_dir.glob(f"{TMP_PREFIX}*"):
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-
-
-def _version_dirs(bundle_dir: Path) -> list[Path]:
-    if not bundle_dir.exists():
-        return []
-    return sorted(
-        p
-        for p in bundle_dir.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_FILE).exists()
-    )
 
 
 def _current_dir(name: str, bundle_dir: Path, root: Path | str | None) -> Path:
@@ -221,7 +253,7 @@ def load(name: str, version: str | None = None, *, root: Path | str | None = Non
     bundle_dir = _bundle_dir(name, root)
     if version is None:
         return Bundle(_current_dir(name, bundle_dir, root), name=name)
-    dirs = _version_dirs(bundle_dir)
+    dirs = version_dirs(bundle_dir)
     if not dirs:
         raise BundleNotFound(name, bundle_root(root))
     for d in dirs:
@@ -231,21 +263,6 @@ def load(name: str, version: str | None = None, *, root: Path | str | None = Non
     if matches:
         return Bundle(matches[-1], name=name)
     raise BundleVersionNotFound(name, version, [d.name for d in dirs])
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """One ingested version of a bundle."""
-
-    directory: str
-    version: str
-    created_at: str
-    first_session: str | None
-    last_session: str | None
-    asset_count: int
-    frequencies: tuple[str, ...]
-    bytes: int
-    current: bool
 
 
 @dataclass(frozen=True)
@@ -263,56 +280,77 @@ def bundles(root: Path | str | None = None) -> list[BundleInfo]:
     names = set(_REGISTRY)
     if base.exists():
         names |= {p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    return [BundleInfo(n, n in _REGISTRY, version_infos(base / n)) for n in sorted(names)]
+
+
+def _utc(when: pd.Timestamp | str | _dt.datetime) -> pd.Timestamp:
+    ts = pd.Timestamp(when)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _doomed(
+    dirs: list[Path],
+    keep: int | None,
+    before: pd.Timestamp | None,
+    after: pd.Timestamp | None,
+) -> list[Path]:
+    if keep is not None:
+        return dirs[:-keep]
     out = []
-    for name in sorted(names):
-        bdir = base / name
-        pointer = bdir / CURRENT_POINTER
-        current = pointer.read_text().strip() if pointer.exists() else None
-        versions = []
-        for d in _version_dirs(bdir):
-            m = Manifest.read(d)
-            versions.append(
-                VersionInfo(
-                    directory=d.name,
-                    version=m.version,
-                    created_at=m.created_at,
-                    first_session=m.first_session,
-                    last_session=m.last_session,
-                    asset_count=m.asset_count,
-                    frequencies=m.frequencies,
-                    bytes=m.total_bytes,
-                    current=d.name == current,
-                )
-            )
-        out.append(BundleInfo(name, name in _REGISTRY, tuple(versions)))
+    for d in dirs:
+        created = _utc(Manifest.read(d).created_at)
+        if (before is not None and created < before) or (after is not None and created > after):
+            out.append(d)
     return out
 
 
-def clean(name: str, keep: int = 1, *, root: Path | str | None = None) -> list[str]:
-    """Remove all but the newest ``keep`` versions (never the current one) and stale caches.
+def clean(
+    name: str,
+    keep: int | None = None,
+    *,
+    before: pd.Timestamp | str | _dt.datetime | None = None,
+    after: pd.Timestamp | str | _dt.datetime | None = None,
+    root: Path | str | None = None,
+) -> list[str]:
+    """Remove old versions of a bundle (never the current one) and caches of removed ones.
 
-    Returns the removed version directory names.
+    Like zipline's ``clean``: either keep the newest ``keep`` versions (default 1), or remove
+    the versions ingested strictly ``before`` and/or ``after`` a time (naive times are UTC).
+
+    Args:
+        name: Bundle name.
+        keep: Newest versions to keep (≥ 1); not together with ``before``/``after``.
+        before: Remove versions created before this time.
+        after: Remove versions created after this time.
+        root: rustybt root (default ``$RUSTYBT_ROOT`` or ``~/.rustybt``).
+
+    Returns:
+        The removed version directory names.
     """
-    if keep < 1:
-        raise ValueError("keep must be ≥ 1")
+    if keep is not None and (before is not None or after is not None):
+        raise ValueError("pass keep, or before/after, not both")
+    if before is None and after is None:
+        keep = 1 if keep is None else keep
+        if keep < 1:
+            raise ValueError("keep must be ≥ 1")
+    lo = None if before is None else _utc(before)
+    hi = None if after is None else _utc(after)
     bundle_dir = _bundle_dir(name, root)
-    dirs = _version_dirs(bundle_dir)
-    if not dirs:
+    if not version_dirs(bundle_dir):
         raise BundleNotFound(name, bundle_root(root))
     with bundle_lock(bundle_dir):  # never while an ingest of this bundle is writing
-        dirs = _version_dirs(bundle_dir)
+        dirs = version_dirs(bundle_dir)
         current = _current_dir(name, bundle_dir, root).name
-        keep_dirs = {d.name for d in dirs[-keep:]} | {current}
         removed = []
-        for d in dirs:
-            if d.name not in keep_dirs:
+        for d in _doomed(dirs, keep, lo, hi):
+            if d.name != current:
                 shutil.rmtree(d)
                 removed.append(d.name)
-        live = {Manifest.read(bundle_dir / d).version for d in keep_dirs}
+        live = {Manifest.read(d).version for d in version_dirs(bundle_dir)}
         cache = bundle_dir / CACHE_DIR
         if cache.exists():
             for entry in cache.iterdir():
                 if entry.name not in live:
                     shutil.rmtree(entry, ignore_errors=True)
-        _remove_stale_temps(bundle_dir)
+        remove_stale_temps(bundle_dir)
     return removed

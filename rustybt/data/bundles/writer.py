@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rustybt._fs import TMP_PREFIX, atomic_write, file_digest, fsync_dir, fsync_file
 from rustybt.calendars import get_calendar
 from rustybt.data.bundles import _validate, _validate_tables
 from rustybt.data.bundles._commit_checks import check_lifetimes, previous_closes
@@ -49,23 +50,13 @@ from rustybt.data.bundles.format import (
     SYMBOL_HISTORY_FILE,
     bar_file,
 )
-from rustybt.data.bundles.manifest import FileEntry, Manifest, content_hash, sha256_file
+from rustybt.data.bundles.manifest import FileEntry, Manifest, content_hash
 from rustybt.errors import IngestError, IngestWarning
 
-__all__ = ["TMP_PREFIX", "BundleWriter", "fsync_dir"]
+__all__ = ["TMP_PREFIX", "BundleWriter"]
 
-TMP_PREFIX = ".tmp-"
 DEFAULT_CALENDAR_START = pd.Timestamp("1970-01-01")
 _MAX_RECORDED_WARNINGS = 100
-
-
-def fsync_dir(path: Path) -> None:
-    """fsync a directory so renames inside it are durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _calendar(name: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> Any:
@@ -91,7 +82,8 @@ class BundleWriter:
         calendar_name: exchange-calendars name of the bars' calendar.
         start_session: First session of the bundle (default: first bar).
         end_session: Last session of the bundle (default: last bar).
-        show_progress: Whether sources should print progress bars (on stderr).
+        show_progress: Whether sources draw progress on stderr: True, False, or None for
+            a bar on a terminal only (see :mod:`rustybt._progress`).
         source: Free-form description of the source, recorded in the manifest (not hashed).
     """
 
@@ -103,7 +95,7 @@ class BundleWriter:
         calendar_name: str = "XNYS",
         start_session: pd.Timestamp | str | None = None,
         end_session: pd.Timestamp | str | None = None,
-        show_progress: bool = False,
+        show_progress: bool | None = False,
         source: dict[str, Any] | None = None,
     ) -> None:
         self.bundle_dir = Path(bundle_dir)
@@ -320,7 +312,7 @@ class BundleWriter:
             assets = self._write_metadata()
             self._write_adjustment_files(assets)
             files = {
-                p.relative_to(self.tmp_dir).as_posix(): FileEntry(sha256_file(p), p.stat().st_size)
+                p.relative_to(self.tmp_dir).as_posix(): FileEntry(file_digest(p), p.stat().st_size)
                 for p in sorted(self.tmp_dir.rglob("*.parquet"))
             }
             first_s, last_s = self._session_range()
@@ -351,8 +343,7 @@ class BundleWriter:
             )
             mpath = self.tmp_dir / MANIFEST_FILE
             mpath.write_text(manifest.to_json())
-            with open(mpath, "rb+") as fh:
-                os.fsync(fh.fileno())
+            fsync_file(mpath)
             for d in {p.parent for p in self.tmp_dir.rglob("*")} | {self.tmp_dir}:
                 fsync_dir(d)
             self._publish()
@@ -372,10 +363,5 @@ class BundleWriter:
             n += 1
         os.rename(self.tmp_dir, final)
         fsync_dir(self.bundle_dir)
-        pointer_tmp = self.bundle_dir / f"{TMP_PREFIX}{CURRENT_POINTER}-{uuid.uuid4().hex}"
-        pointer_tmp.write_text(final.name + "\n")
-        with open(pointer_tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(pointer_tmp, self.bundle_dir / CURRENT_POINTER)
-        fsync_dir(self.bundle_dir)
+        atomic_write(self.bundle_dir / CURRENT_POINTER, final.name + "\n")
         self._version_dir = final

@@ -2,7 +2,7 @@
 
 Tier 1 keeps entries for the common window lengths (20, 50, 200 bars) until the bundle version
 changes (bounded by ``permanent_maxsize``, after which new tier-1 entries go to tier 2);
-tier 2 is an LRU (``OrderedDict``, ``maxsize`` entries). Keys are
+tier 2 is an LRU (:class:`rustybt._lru.LRU`, ``maxsize`` entries). Keys are
 ``(assets, field(s), bar_count, end position, perspective/mode)`` built by the portal.
 It is thread-safe (one lock), counts hits and misses, and is cleared when it is bound to a
 portal of another bundle version. Only results that are not views of the map are stored
@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
+
+from rustybt._lru import LRU
 
 __all__ = ["COMMON_BAR_COUNTS", "HistoryCache", "cache_from_env"]
 
@@ -42,7 +43,6 @@ class HistoryCache:
         permanent_maxsize: int = 100_000,
         enabled: bool = True,
     ) -> None:
-        self.maxsize = maxsize
         self.permanent_bar_counts = permanent_bar_counts
         self.permanent_maxsize = permanent_maxsize
         self.enabled = enabled
@@ -50,8 +50,17 @@ class HistoryCache:
         self.hits = 0
         self.misses = 0
         self._permanent: dict[Hashable, Any] = {}
-        self._lru: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lru: LRU[Hashable, Any] = LRU(maxsize)
         self._lock = threading.Lock()
+
+    @property
+    def maxsize(self) -> int:
+        """Capacity of the LRU tier."""
+        return self._lru.maxsize
+
+    @maxsize.setter
+    def maxsize(self, value: int) -> None:
+        self._lru.maxsize = value
 
     @property
     def hit_rate(self) -> float:
@@ -91,7 +100,6 @@ class HistoryCache:
             if value is None:
                 self.misses += 1
                 return None
-            self._lru.move_to_end(key)
             self.hits += 1
             return value
 
@@ -109,10 +117,7 @@ class HistoryCache:
             ):
                 self._permanent[key] = value
                 return
-            self._lru[key] = value
-            self._lru.move_to_end(key)
-            while len(self._lru) > self.maxsize:
-                self._lru.popitem(last=False)
+            self._lru.put(key, value)
 
     def stats(self) -> dict[str, float]:
         """hits, misses, hit_rate and sizes of both tiers."""

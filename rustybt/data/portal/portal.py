@@ -1,50 +1,67 @@
 """ArrowDataPortal: zipline-semantics history and spot values over memory-mapped Arrow stores.
 
-A thin facade: :mod:`store` maps the files, :mod:`window` turns datetimes into positions,
-:mod:`adjustments` and :mod:`_history` compute windows, :mod:`_spot` spot values,
-:mod:`frame` wraps pandas around the arrays and :mod:`cache` optionally caches results.
+The portal composes small parts and owns no computation itself:
+
+- :class:`~.stores.PortalStores` maps the store files (minute store, events, frames lazily);
+- :class:`~.history.HistoryEngine` computes windows as arrays (adjustments, 'price' fill);
+- :class:`~.fast.FastHistory` serves the common one-field calls from the map directly;
+- :class:`~.request.HistoryRequest` resolves every other call once (``end_dt`` → ns once),
+  :class:`~.windows.WindowReader` reads its windows, :func:`~.shape.shape_result` shapes them;
+- :class:`~.spot.SpotReader` and :class:`~.queries.Queries` answer zipline's other queries;
+- an optional :class:`~.cache.HistoryCache` keeps results that cost an allocation.
+
+``history()`` dispatches inline (one call to a fast path, no intermediate frames) and
+``get_scalar_asset_spot_value`` keeps the daily-close lookup inline: these two are the calls a
+backtest makes tens of thousands of times. The portal satisfies
+:class:`~.protocol.DataPortalLike`, the contract the engine reads through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rustybt.assets import AssetFinder, SidsNotFound
+from rustybt.data.bundles.protocol import BundleLike
 from rustybt.data.portal.cache import HistoryCache
-from rustybt.data.portal.fast import FastHistoryMixin
+from rustybt.data.portal.fast import FastHistory
 from rustybt.data.portal.history import HistoryEngine
-from rustybt.data.portal.queries import (
+from rustybt.data.portal.protocol import DataPortalLike
+from rustybt.data.portal.queries import Queries
+from rustybt.data.portal.request import (
     DATA_FREQ,
     HISTORY_FIELDS,
     SPOT_FIELDS,
-    ZiplineQueriesMixin,
+    HistoryRequest,
 )
 from rustybt.data.portal.shape import shape_result
 from rustybt.data.portal.spot import SpotReader
-from rustybt.data.store import build as _build
-from rustybt.data.store import format as F
-from rustybt.data.store.adjustments import AdjustmentEvents, load_events
+from rustybt.data.portal.stores import PortalStores
+from rustybt.data.portal.windows import WindowReader
 from rustybt.data.store.calendar_index import CalendarIndex, to_ns
-from rustybt.data.store.mapped import MappedStore, ensure_store
-from rustybt.errors import (
-    InvalidBarCount,
-    InvalidField,
-    InvalidFrequency,
-    NoDataForFrequency,
-    NotATradingMinute,
-)
+from rustybt.data.store.mapped import MappedStore
+from rustybt.errors import InvalidField, InvalidFrequency
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rustybt.data.portal.adjustment_reader import BundleAdjustmentReader
 
 __all__ = ["HISTORY_FIELDS", "SPOT_FIELDS", "ArrowDataPortal"]
 
-_DATA_FREQ = DATA_FREQ
 
-
-def _as_bundle(bundle: Any) -> Any:
+def _as_bundle(bundle: BundleLike | Path | str) -> BundleLike:
     if hasattr(bundle, "version") and hasattr(bundle, "cache_dir"):
-        return bundle
+        return bundle  # type: ignore[return-value]  # duck-typed BundleLike
+    if not isinstance(bundle, str | PathLike):
+        raise TypeError(
+            f"ArrowDataPortal needs a bundle, a version directory or a bundle name, "
+            f"not {type(bundle).__name__}"
+        )
     from rustybt.data.bundles import Bundle, load
 
     path = Path(bundle)
@@ -53,11 +70,12 @@ def _as_bundle(bundle: Any) -> Any:
     return load(str(bundle))
 
 
-class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
+class ArrowDataPortal:
     """History and spot values of one bundle version, served from memory-mapped Arrow.
 
     Args:
-        bundle: A :class:`rustybt.data.bundles.Bundle`, a version directory, or a bundle name.
+        bundle: A :class:`rustybt.data.bundles.Bundle` (any :class:`BundleLike`), a version
+            directory, or a bundle name.
         zipline_exact: Reproduce zipline bit for bit: ratios multiplied one at a time in
             zipline's order and history windows rounded to 3 decimals after adjustment.
             The default multiplies by precomputed cumulative factors and does not round.
@@ -65,36 +83,33 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
     """
 
     def __init__(
-        self, bundle: Any, *, zipline_exact: bool = False, cache: HistoryCache | None = None
+        self,
+        bundle: BundleLike | Path | str,
+        *,
+        zipline_exact: bool = False,
+        cache: HistoryCache | None = None,
     ) -> None:
-        self.bundle = _as_bundle(bundle)
+        self.bundle: BundleLike = _as_bundle(bundle)
         self.zipline_exact = bool(zipline_exact)
-        self._cache_dir = Path(self.bundle.cache_dir)
-        version = str(self.bundle.version)
-        cal = ensure_store(self._cache_dir, F.CALENDAR_FILE, "calendar", version,
-                           lambda: _build.build_calendar(self.bundle))
-        self._cal = CalendarIndex(
-            cal.columns["session"], cal.columns["first_minute"], cal.columns["last_minute"]
-        )
-        self._calendar_store = cal
-        self._daily = ensure_store(
-            self._cache_dir, F.store_file("daily"), "daily", version,
-            lambda: _build.build_daily(self.bundle, self._cal.sessions, self._cal.last_minutes),
-        )
-        self._minute: MappedStore | None = None
-        self._minute_checked = False
-        self._events: AdjustmentEvents | None = None
-        self._engine = HistoryEngine(self._cal, self._daily, self._minute_store,
-                                     self._load_events, self.zipline_exact)
-        self._spot = SpotReader(self._cal, self._engine, self._load_events, self.bundle)
-        self._row = self._daily.row_of
-        self._close = self._engine.d["close"]
-        self._frames: Any = None
-        self._row_views: dict[str, list[np.ndarray]] = {}
-        self._end_list: list[int] = self._engine.end_index.tolist()
+        stores = self._stores = PortalStores(self.bundle)
+        self._cal = stores.cal
+        self._daily = stores.daily
+        engine = self._engine = HistoryEngine(stores.cal, stores.daily, stores.minute,
+                                              stores.events, self.zipline_exact)
+        self._spot = SpotReader(stores.cal, engine, stores.events, self.bundle)
+        self._queries = Queries(stores, self._spot)
+        self._windows = WindowReader(stores, engine, self.zipline_exact)
+        fast = FastHistory(stores, engine)
+        # bound methods kept on the instance: one dict lookup per call on the hot paths
+        self._fast_one = fast.one
+        self._fast_many = fast.many
+        self._fast_one_minute = fast.one_minute
+        self._row = stores.daily.row_of
+        self._close = engine.d["close"]
+        self._adjustment_reader: BundleAdjustmentReader | None = None
         self.cache = cache
         if cache is not None:
-            cache.bind(version)
+            cache.bind(stores.version)
 
     @classmethod
     def from_path(
@@ -108,84 +123,58 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
     def __repr__(self) -> str:
         return f"ArrowDataPortal({self.bundle!r}, zipline_exact={self.zipline_exact})"
 
-    # ------------------------------------------------------------------ lazy parts
-    def _minute_store(self) -> MappedStore | None:
-        if not self._minute_checked:
-            if self.bundle.sids_with_bars("minute"):
-                version = str(self.bundle.version)
-                cal = self._cal
-                index = ensure_store(
-                    self._cache_dir, F.MINUTE_INDEX_FILE, "minute_index", version,
-                    lambda: _build.build_minute_index(
-                        self.bundle, cal.sessions, cal.first_minutes, cal.last_minutes),
-                )
-                cal.attach_minutes(index.columns["minute"], index.columns["session"])
-                self._minute = ensure_store(
-                    self._cache_dir, F.store_file("minute"), "minute", version,
-                    lambda: _build.build_minute(self.bundle, index.columns["minute"]),
-                )
-            self._minute_checked = True
-        return self._minute
-
-    def _require_minutes(self) -> MappedStore:
-        store = self._minute_store()
-        if store is None:
-            raise NoDataForFrequency(f"bundle {self.bundle.name!r} has no minute bars")
-        return store
-
-    def _load_events(self) -> AdjustmentEvents:
-        if self._events is None:
-            self._events = load_events(self.bundle, self._cal.sessions)
-        return self._events
-
-    def _frame_maker(self) -> Any:
-        if self._frames is None:
-            from rustybt.data.portal.frames import FrameMaker
-
-            self._frames = FrameMaker(self._cal.sessions)
-        if self._frames.minutes is None and self._cal.minutes is not None:
-            self._frames.attach_minutes(self._cal.minutes)
-        return self._frames
-
     # ------------------------------------------------------------------ properties
     @property
     def version(self) -> str:
         """The bundle version (content hash) the stores were built from."""
-        return str(self.bundle.version)
+        return self._stores.version
 
     @property
-    def sessions(self) -> Any:
+    def sessions(self) -> pd.DatetimeIndex:
         """All sessions of the bundle (naive DatetimeIndex)."""
-        return self._frame_maker().sessions
+        return self._stores.frames().sessions
 
     @property
     def calendar(self) -> Any:
         """The bundle's exchange calendar (exchange-calendars, right-sided minutes)."""
         return self.bundle.calendar
 
-    trading_calendar = calendar
+    @property
+    def trading_calendar(self) -> Any:
+        """zipline's name for :attr:`calendar`."""
+        return self.bundle.calendar
 
     @property
-    def asset_finder(self) -> Any:
+    def asset_finder(self) -> AssetFinder:
         """The bundle's AssetFinder."""
         return self.bundle.asset_finder
 
     @property
-    def first_trading_day(self) -> Any:
+    def adjustment_reader(self) -> BundleAdjustmentReader:
+        """zipline's adjustment-reader interface over the bundle's corporate actions (built
+        on first use): zipline's ledger asks it for the dividends going ex each session."""
+        if self._adjustment_reader is None:
+            from rustybt.data.portal.adjustment_reader import BundleAdjustmentReader
+
+            self._adjustment_reader = BundleAdjustmentReader(self.bundle)
+        return self._adjustment_reader
+
+    @property
+    def first_trading_day(self) -> pd.Timestamp:
         """First session of the bundle (naive Timestamp)."""
         import pandas as pd
 
         return pd.Timestamp(int(self._cal.sessions[0]))
 
     @property
-    def last_available_session(self) -> Any:
+    def last_available_session(self) -> pd.Timestamp:
         """Last session of the bundle (naive Timestamp)."""
         import pandas as pd
 
         return pd.Timestamp(int(self._cal.sessions[-1]))
 
     @property
-    def last_available_minute(self) -> Any:
+    def last_available_minute(self) -> pd.Timestamp:
         """Close of the last session (UTC Timestamp)."""
         import pandas as pd
 
@@ -193,10 +182,10 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
 
     def store(self, frequency: str = "daily") -> MappedStore:
         """The mapped store for ``'daily'``/``'1d'`` or ``'minute'``/``'1m'``."""
-        freq = _DATA_FREQ.get(frequency)
+        freq = DATA_FREQ.get(frequency)
         if freq is None:
             raise InvalidFrequency(f"unknown frequency {frequency!r}")
-        return self._daily if freq == "daily" else self._require_minutes()
+        return self._daily if freq == "daily" else self._stores.require_minutes()
 
     @property
     def calendar_index(self) -> CalendarIndex:
@@ -225,134 +214,61 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
                 zipline: sessions roll forward (a Saturday means Monday).
             data_frequency: ``'daily'`` or ``'minute'`` (default: daily for '1d', minute for
                 '1m'). '1d' with minute data ends with today's partial bar.
-            return_type: ``'dataframe'`` (zipline's shapes) or ``'array'``: 1-D for one asset
+            return_type: ``'dataframe'`` (zipline's shapes); ``'array'``: 1-D for one asset
                 and one field, ``(bar_count, n_assets)`` for a list of assets,
-                ``(n_fields, bar_count[, n_assets])`` for a list of fields.
+                ``(n_fields, bar_count[, n_assets])`` for a list of fields; ``'polars'`` /
+                ``'arrow'``: a table with a ``date`` column, one column per asset for one
+                field, long (date, sid, asset, one column per field) for several fields.
 
         Returns:
-            A Series/DataFrame, or a float64 NumPy array (read-only when it is a view).
+            A Series/DataFrame, a float64 NumPy array (read-only when it is a view of the
+            map), a ``polars.DataFrame`` or a ``pyarrow.Table``.
+
+        Raises:
+            InvalidField, InvalidFrequency, InvalidReturnType, InvalidBarCount, SidsNotFound,
+            NoDataOnDate, HistoryWindowStartsBeforeData, NoDataForFrequency.
         """
         single_field = type(fields) is str
         single_asset = type(assets) is int or (type(assets) is not list
                                                and hasattr(assets, "sid"))
         cache = self.cache
-        if cache is None:
-            return self._compute(assets, fields, bar_count, frequency, end_dt, data_frequency,
-                                 return_type, single_asset, single_field)
-        if single_asset:
-            sids: tuple[Any, ...] = (assets if type(assets) is int else assets.sid,)
-        else:
-            sids = tuple([a if type(a) is int else getattr(a, "sid", a) for a in assets])
-        key = (sids, fields if single_field else tuple(fields), bar_count, frequency,
-               data_frequency, None if end_dt is None else to_ns(end_dt), return_type,
-               single_asset)
-        hit = cache.get(key, bar_count)
-        if hit is not None:
-            return hit
-        result = self._compute(assets, fields, bar_count, frequency, end_dt, data_frequency,
-                               return_type, single_asset, single_field)
-        if not (isinstance(result, np.ndarray) and not result.flags.writeable):
-            cache.put(key, bar_count, result)  # views of the map cost nothing: not cached
-        return result
-
-    def _compute(
-        self,
-        assets: Any,
-        fields: Any,
-        bar_count: int,
-        frequency: str,
-        end_dt: Any,
-        data_frequency: str | None,
-        return_type: str,
-        single_asset: bool,
-        single_field: bool,
-    ) -> Any:
-        """Dispatch to a fast path when one applies, else to the general path."""
-        if (
-            single_field and not self.zipline_exact
-            and fields in HISTORY_FIELDS and bar_count >= 1
-        ):
-            field = str(fields)
+        key: tuple[Any, ...] | None = None
+        if cache is not None:
+            if single_asset:
+                sids: tuple[Any, ...] = (assets if type(assets) is int else assets.sid,)
+            else:
+                sids = tuple([a if type(a) is int else getattr(a, "sid", a) for a in assets])
+            if end_dt is not None:
+                end_dt = to_ns(end_dt)  # once: every path below takes int ns as they are
+            key = (sids, fields if single_field else tuple(fields), bar_count, frequency,
+                   data_frequency, end_dt, return_type, single_asset)
+            hit = cache.get(key, bar_count)
+            if hit is not None:
+                return hit
+        out: Any = None
+        if single_field and not self.zipline_exact and fields in HISTORY_FIELDS \
+                and bar_count >= 1:
             if frequency == "1d" and data_frequency in (None, "daily"):
-                if single_asset and return_type == "array":
-                    return self._fast_one(assets, field, bar_count, end_dt)
-                if not single_asset and type(assets) is list:
-                    return self._fast_many(assets, field, bar_count, end_dt, return_type)
+                if single_asset:
+                    if return_type == "array":
+                        out = self._fast_one(assets, fields, bar_count, end_dt)
+                elif type(assets) is list and return_type in ("array", "dataframe"):
+                    out = self._fast_many(assets, fields, bar_count, end_dt,
+                                          return_type == "array")
             elif (frequency == "1m" and single_asset and return_type == "array"
                   and data_frequency in (None, "minute", "1m")):
-                out = self._fast_one_minute(assets, field, bar_count, end_dt)
-                if out is not None:
-                    return out
-        return self._history(assets, fields, bar_count, frequency, end_dt, data_frequency,
-                             return_type, single_asset, single_field)
+                out = self._fast_one_minute(assets, fields, bar_count, end_dt)
+        if out is None:
+            out = self._general(HistoryRequest.resolve(
+                assets, fields, bar_count, frequency, end_dt, data_frequency, return_type,
+                self._row, single_asset=single_asset))
+        if key is not None and not (isinstance(out, np.ndarray) and not out.flags.writeable):
+            cache.put(key, bar_count, out)  # type: ignore[union-attr]  # views: not cached
+        return out
 
-    def _history(
-        self,
-        assets: Any,
-        fields: Any,
-        bar_count: int,
-        frequency: str,
-        end_dt: Any,
-        data_frequency: str | None,
-        return_type: str,
-        single_asset: bool,
-        single_field: bool,
-    ) -> Any:
-        field_list = [fields] if single_field else list(fields)
-        for f in field_list:
-            if f not in HISTORY_FIELDS:
-                raise InvalidField(f"Invalid field: {f}")
-        if frequency not in ("1d", "1m"):
-            raise InvalidFrequency(f"Invalid frequency: {frequency}")
-        if data_frequency is None:
-            data_frequency = "daily" if frequency == "1d" else "minute"
-        dfreq = _DATA_FREQ.get(data_frequency)
-        if dfreq is None:
-            raise InvalidFrequency(f"Invalid data_frequency: {data_frequency}")
-        if frequency == "1m" and dfreq == "daily":
-            raise InvalidFrequency("'1m' history needs minute data (data_frequency='minute')")
-        if return_type not in ("dataframe", "array"):
-            raise ValueError(f"return_type must be 'dataframe' or 'array', not {return_type!r}")
-        if bar_count < 1:
-            raise InvalidBarCount(f"bar_count must be >= 1, but got {bar_count}")
-        asset_list = [assets] if single_asset else list(assets)
-        sids = [self._sid(a) for a in asset_list]
-        row_of = self._row.get
-        found = [row_of(s) for s in sids]
-        if None in found:
-            self._drow(sids[found.index(None)])  # raises SidsNotFound
-        drows: list[int] = found  # type: ignore[assignment]
-
-        if frequency == "1d" and dfreq == "daily":
-            s, e = self._window_bounds(bar_count, end_dt)
-            arrays = {f: self._engine.daily_history(drows, f, s, e) for f in field_list}
-            start, stop = s, e + 1
-        elif frequency == "1d":
-            self._require_minutes()
-            if end_dt is None:
-                end_dt = int(self._cal.last_minutes[-1])
-            s, e = self._window_bounds(bar_count, end_dt)
-            m = self._cal.minute_index(end_dt)
-            arrays = {
-                f: self._engine.minute_daily_history(sids, drows, f, s, e, m) for f in field_list
-            }
-            start, stop = s, e + 1
-        else:
-            self._require_minutes()
-            if end_dt is not None and self.zipline_exact:  # zipline's minutes_window raises
-                ns = to_ns(end_dt)
-                if not self._cal.is_trading_minute(ns):
-                    raise NotATradingMinute(self.calendar, ns)
-            b = (len(self._cal.minutes) - 1  # type: ignore[arg-type]
-                 if end_dt is None else self._cal.minute_index(end_dt))
-            a = b - bar_count + 1
-            if a < 0:
-                self._starts_before_data_minute(bar_count)
-            arrays = {f: self._engine.minute_history(sids, drows, f, a, b) for f in field_list}
-            start, stop = a, b + 1
-
-        return shape_result(arrays, field_list, asset_list, single_asset, single_field,
-                            frequency, start, stop, return_type, self._frame_maker)
+    def _general(self, req: HistoryRequest) -> Any:
+        arrays, start, stop = self._windows.read(req)
+        return shape_result(req, arrays, start, stop, self._cal, self._stores.frames)
 
     def get_history_window(
         self,
@@ -371,11 +287,83 @@ class ArrowDataPortal(FastHistoryMixin, ZiplineQueriesMixin):
         """
         if field not in HISTORY_FIELDS:
             raise InvalidField(f"Invalid field: {field}")
-        return self._history(list(assets), field, bar_count, frequency, end_dt,
-                             data_frequency, return_type, False, True)
+        return self._general(HistoryRequest.resolve(
+            list(assets), field, bar_count, frequency, end_dt, data_frequency, return_type,
+            self._row, single_asset=False))
+
+    # ------------------------------------------------------------------ spot values
+    def get_spot_value(self, assets: Any, field: str, dt: Any, data_frequency: str) -> Any:
+        """Value of ``field`` at ``dt``: a scalar for one asset, a list for an iterable."""
+        if type(assets) is int or hasattr(assets, "sid"):
+            return self.get_scalar_asset_spot_value(assets, field, dt, data_frequency)
+        return [self.get_scalar_asset_spot_value(a, field, dt, data_frequency) for a in assets]
+
+    def get_scalar_asset_spot_value(
+        self, asset: Any, field: str, dt: Any, data_frequency: str
+    ) -> Any:
+        """Spot value for one asset (float; int for volume; Timestamp/NaT for last_traded)."""
+        sid = asset if type(asset) is int else int(asset.sid)
+        r = self._row.get(sid)
+        if r is None:
+            raise SidsNotFound([sid])
+        if data_frequency == "daily" and field == "close":  # the hot path of a backtest
+            ns = to_ns(dt)
+            e = self._cal.spot_session(ns)
+            spot = self._spot
+            if spot.start_ns[r] <= ns and e <= spot.end_pos[r]:
+                if self.zipline_exact:
+                    return self._engine._price(self._close[r, e])
+                return float(self._close[r, e])
+            return np.nan
+        return self._queries.spot(r, sid, field, dt, data_frequency)
+
+    def get_last_traded_dt(self, asset: Any, dt: Any, data_frequency: str) -> Any:
+        """Last session (daily) or minute (minute) at or before ``dt`` with volume, or NaT."""
+        return self._queries.get_last_traded_dt(asset, dt, data_frequency)
+
+    def get_adjustments(
+        self, assets: Any, field: str, dt: Any, perspective_dt: Any
+    ) -> list[float]:
+        """Per asset, the product of ratios effective in (dt, perspective_dt] (zipline)."""
+        return self._queries.get_adjustments(assets, field, dt, perspective_dt)
+
+    def get_adjusted_value(
+        self,
+        asset: Any,
+        field: str,
+        dt: Any,
+        perspective_dt: Any,
+        data_frequency: str,
+        spot_value: float | None = None,
+    ) -> Any:
+        """Spot value at ``dt`` adjusted for ratios effective in (dt, perspective_dt]."""
+        if spot_value is None:
+            spot_value = self.get_spot_value(asset, field, dt, data_frequency)
+        return spot_value * self.get_adjustments(asset, field, dt, perspective_dt)[0]
+
+    def get_splits(self, assets: Iterable[Any], dt: Any) -> list[tuple[Any, float]]:
+        """[(asset, ratio)] for splits effective exactly on session ``dt``."""
+        return self._queries.get_splits(assets, dt)
+
+    def get_stock_dividends(self, sid: Any, trading_days: Any) -> list[dict[str, Any]]:
+        """Stock dividends of ``sid`` with start < ex_date and pay_date < end (zipline)."""
+        return self._queries.get_stock_dividends(sid, trading_days)
+
+    def contains(self, asset: Any, field: str) -> bool:
+        """True for the bar fields (open, high, low, close, volume, price, last_traded)."""
+        return field in SPOT_FIELDS
 
     def sql(self, query: str, params: Any = None) -> Any:
-        """Run an analyst SQL query over the bundle (see :mod:`.sql`, DuckDB)."""
+        """Run an analyst SQL query over the bundle (see :mod:`rustybt.data.sql`, DuckDB)."""
+        from rustybt.data.bundles import Bundle
         from rustybt.data.sql import engine as _sql
 
+        if not isinstance(self.bundle, Bundle):
+            raise TypeError(f"sql() reads a rustybt Bundle's Parquet files, not {self.bundle!r}")
         return _sql.sql(self.bundle, query, params)
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_engine_contract(portal: ArrowDataPortal) -> DataPortalLike:
+        return portal  # mypy checks ArrowDataPortal against DataPortalLike here

@@ -1,43 +1,62 @@
-"""Shape computed windows into what history() returns: arrays as they are, or pandas wrappers."""
+"""Shape computed windows into what ``history()`` returns for each ``return_type``.
+
+- ``'array'``: the arrays as they are: ``(bar_count,)`` for one asset and field,
+  ``(bar_count, N)`` for N assets, ``(n_fields, bar_count[, N])`` for several fields.
+- ``'dataframe'``: zipline's ``BarData.history`` layouts (:mod:`.frames`, pandas imported on
+  first use: the array path never touches pandas).
+- ``'arrow'`` / ``'polars'``: a ``pyarrow.Table`` / ``polars.DataFrame`` with a ``date``
+  column (:mod:`.tables`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rustybt.data.portal.request import HistoryRequest
+from rustybt.data.portal.tables import arrow_table
+from rustybt.data.store.calendar_index import CalendarIndex
+
+if TYPE_CHECKING:
+    from rustybt.data.portal.frames import FrameMaker
+
+__all__ = ["shape_result"]
+
 
 def shape_result(
+    req: HistoryRequest,
     arrays: dict[str, np.ndarray],
-    fields: list[str],
-    assets: list[Any],
-    single_asset: bool,
-    single_field: bool,
-    frequency: str,
     start: int,
     stop: int,
-    return_type: str,
-    frame_maker: Callable[[], Any],
+    cal: CalendarIndex,
+    frames: Callable[[], FrameMaker],
 ) -> Any:
-    """Return the documented shape for ``return_type``.
-
-    Arrays: ``(bar_count,)`` for one asset and field, ``(bar_count, N)`` for N assets,
-    ``(n_fields, bar_count[, N])`` for several fields. DataFrames follow zipline's
-    ``BarData.history`` layouts; ``frame_maker`` (imported lazily: the array path never
-    touches pandas) wraps the same arrays around index slices of the calendar ``[start, stop)``.
-    """
-    if return_type == "array":
-        if single_field:
+    """The result of ``req`` for windows ``arrays`` covering calendar positions
+    ``[start, stop)`` (sessions for '1d', minutes for '1m')."""
+    fields = req.fields
+    single_asset = req.single_asset
+    rt = req.return_type
+    if rt == "array":
+        if req.single_field:
             out = arrays[fields[0]]
             return out[:, 0] if single_asset else out
         stacked = np.stack([arrays[f] for f in fields])
         return stacked[:, :, 0] if single_asset else stacked
-    maker = frame_maker()
-    index = maker.index(frequency, start, stop)
-    if single_field:
+    if rt != "dataframe":
+        table = arrow_table(req, arrays, cal, start, stop)
+        if rt == "arrow":
+            return table
+        import polars as pl
+
+        return pl.from_arrow(table)
+    maker = frames()
+    index = maker.index(req.frequency, start, stop)
+    assets = list(req.assets)
+    if req.single_field:
         out = arrays[fields[0]]
         if single_asset:
             return maker.series(out[:, 0], index, assets[0])
         return maker.frame(out, index, assets)
-    return maker.multi_field(arrays, index, assets, frequency)
+    return maker.multi_field(arrays, index, assets, req.frequency)

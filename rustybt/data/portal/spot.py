@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rustybt.data.bundles.protocol import BundleLike
 from rustybt.data.portal.history import HistoryEngine, last_index
 from rustybt.data.store.adjustments import AdjustmentEvents, ratio_between
 from rustybt.data.store.calendar_index import CalendarIndex, to_ns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SpotReader"]
 
@@ -31,10 +35,10 @@ class SpotReader:
         cal: CalendarIndex,
         engine: HistoryEngine,
         events: Callable[[], AdjustmentEvents],
-        bundle: Any,
+        bundle: BundleLike,
     ) -> None:
         self.bundle = bundle
-        self._stock_dividends: Any = None
+        self._stock_dividends: pd.DataFrame | None = None
         self.cal = cal
         self.engine = engine
         self.d = engine.d
@@ -187,7 +191,7 @@ class SpotReader:
             out.append(item)
         return out
 
-    def _stock_dividend_table(self) -> Any:
+    def _stock_dividend_table(self) -> pd.DataFrame:
         """The bundle's stock dividend table (read once)."""
         if self._stock_dividends is None:
             self._stock_dividends = self.bundle.read_stock_dividends()

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
+from rustybt._lru import LRU
 from rustybt.data.sql._translate import translate_error
 from rustybt.data.sql.result import SQLResult
 from rustybt.data.sql.sandbox import open_sandbox
@@ -140,6 +141,49 @@ class BundleSQL:
 
     __call__ = query
 
+    def stream(
+        self,
+        query: str,
+        params: Params = None,
+        *,
+        batch_rows: int = 65_536,
+        cursor: duckdb.DuckDBPyConnection | None = None,
+    ) -> pa.RecordBatchReader:
+        """Run SQL and read its result batch by batch, never holding it whole.
+
+        DuckDB produces the rows as they are read, so a caller that stops early (e.g. after the
+        first 100 rows) or writes each batch out keeps about one batch in memory. Read the
+        reader to its end (or drop it) before running another query on the same cursor.
+
+        Args:
+            query: SQL text, as for :meth:`query`.
+            params: Values for ``?`` (sequence) or ``$name`` (mapping) placeholders.
+            batch_rows: Rows per batch (at most).
+            cursor: Run on this cursor instead of the thread's own.
+
+        Raises:
+            SQLAccessDenied: The sandbox refused it (also while reading batches).
+            SQLQueryError: DuckDB rejected it (also while reading batches).
+        """
+        cur = cursor if cursor is not None else self.cursor()
+        try:
+            rel = cur.sql(query) if params is None else cur.sql(query, params=params)
+            if rel is None:  # a statement without a result
+                return pa.RecordBatchReader.from_batches(pa.schema([]), [])
+            reader = rel.to_arrow_reader(batch_rows)
+        except duckdb.Error as exc:
+            raise translate_error(exc, query, self.relations, self.bundle.name) from exc
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from reader
+            except (duckdb.Error, pa.ArrowException, OSError) as exc:
+                # an error while DuckDB produces rows crosses the Arrow C stream as OSError
+                err = exc if isinstance(exc, duckdb.Error) else duckdb.Error(str(exc))
+                raise translate_error(err, query, self.relations, self.bundle.name) from exc
+
+        return pa.RecordBatchReader.from_batches(reader.schema, batches())
+
     def schema(self, relation: str) -> list[tuple[str, str]]:
         """``(column, DuckDB type)`` pairs of a relation, in order."""
         if relation not in PUBLIC_RELATIONS:
@@ -248,21 +292,19 @@ def _to_arrow(table: Any) -> pa.Table:
     return pa.Table.from_pandas(table, preserve_index=False)
 
 
-_CACHE: dict[tuple[int, str, str], BundleSQL] = {}
-_CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 8
+_CACHE: LRU[tuple[int, str, str], BundleSQL] = LRU(_CACHE_SIZE)  # the oldest closes when unused
+_CACHE_LOCK = threading.Lock()
 
 
 def bundle_sql(bundle: Bundle) -> BundleSQL:
     """The process-wide :class:`BundleSQL` of a bundle version (created once, then reused)."""
     key = (os.getpid(), str(bundle.path), bundle.version)
     with _CACHE_LOCK:
-        found = _CACHE.pop(key, None)
+        found = _CACHE.get(key)
         if found is None or found._closed:
             found = BundleSQL(bundle)
-        _CACHE[key] = found  # most recently used last
-        while len(_CACHE) > _CACHE_SIZE:  # forget the oldest; it closes when unreferenced
-            _CACHE.pop(next(iter(_CACHE)))
+            _CACHE.put(key, found)
         return found
 
 

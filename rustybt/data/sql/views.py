@@ -12,8 +12,6 @@ volume is divided by the split ratios only.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ import pyarrow as pa
 import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
+from rustybt._fs import atomic_path
 from rustybt.data.bundles.format import (
     ASSETS_FILE,
     DAILY_SCHEMA,
@@ -124,9 +123,8 @@ def _sessions_table(bundle: Bundle) -> pa.Table:
     )
     try:  # derived data: best effort, atomic (readers never see a partial file)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
-        pq.write_table(table, tmp)
-        os.replace(tmp, cache)
+        with atomic_path(cache) as tmp:
+            pq.write_table(table, tmp)
     except OSError:  # pragma: no cover - read-only cache dir
         pass
     return table

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from rustybt.data.bundles.protocol import BundleLike
+
 __all__ = [
     "AdjustmentEvents",
     "SidEvents",
@@ -77,7 +79,7 @@ def _ns(values: Any) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[ns]").astype(np.int64)
 
 
-def load_events(bundle: Any, sessions_ns: np.ndarray) -> AdjustmentEvents:
+def load_events(bundle: BundleLike, sessions_ns: np.ndarray) -> AdjustmentEvents:
     """Read the bundle's splits, mergers and dividends into per-sid sorted event arrays.
 
     Effective dates outside the bundle's sessions are dropped: they cannot adjust any row

@@ -9,6 +9,7 @@ NumPy can view without copying.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from rustybt._progress import track
+from rustybt.data.bundles.protocol import BundleLike
 from rustybt.data.store import format as F
 from rustybt.data.store.adjustments import build_factors, load_events
 from rustybt.errors import StoreCorrupted
@@ -25,7 +28,7 @@ __all__ = ["build_calendar", "build_daily", "build_minute", "build_minute_index"
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
 
-def _meta(bundle: Any, kind: str, **extra: Any) -> dict[bytes, bytes]:
+def _meta(bundle: BundleLike, kind: str, **extra: Any) -> dict[bytes, bytes]:
     meta = {
         F.K_FORMAT: F.STORE_FORMAT.encode(),
         F.K_VERSION: str(bundle.version).encode(),
@@ -45,7 +48,7 @@ def _batch(columns: dict[str, np.ndarray], meta: dict[bytes, bytes]) -> pa.Recor
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def build_calendar(bundle: Any) -> pa.RecordBatch:
+def build_calendar(bundle: BundleLike) -> pa.RecordBatch:
     """Sessions (naive midnight ns) and each session's first/last trading minute (UTC ns)."""
     sessions = pd.DatetimeIndex(bundle.sessions).as_unit("ns")
     cal = bundle.calendar
@@ -55,7 +58,7 @@ def build_calendar(bundle: Any) -> pa.RecordBatch:
     return _batch(cols, _meta(bundle, "calendar"))
 
 
-def build_minute_index(bundle: Any, sessions: np.ndarray, first: np.ndarray,
+def build_minute_index(bundle: BundleLike, sessions: np.ndarray, first: np.ndarray,
                        last: np.ndarray) -> pa.RecordBatch:
     """Every trading minute of the bundle's sessions (UTC ns) with its session index."""
     cal = bundle.calendar
@@ -81,7 +84,7 @@ def _lifetimes(assets: pd.DataFrame, sessions: np.ndarray) -> tuple[list[int], l
     return starts, ends
 
 
-def _positions(index: np.ndarray, values: np.ndarray, path: Any) -> np.ndarray:
+def _positions(index: np.ndarray, values: np.ndarray, path: Path) -> np.ndarray:
     pos = np.searchsorted(index, values)
     bad = (pos >= len(index)) | (index[np.minimum(pos, len(index) - 1)] != values)
     if bad.any():
@@ -93,7 +96,7 @@ def _positions(index: np.ndarray, values: np.ndarray, path: Any) -> np.ndarray:
     return pos
 
 
-def _read_bars(path: Any, time_col: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _read_bars(path: Path, time_col: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     table = pq.read_table(path, columns=[time_col, *F.BAR_COLUMNS])
     t = table.column(time_col)
     if time_col == "date":
@@ -121,7 +124,7 @@ def _aggregate_minutes(
     return uniq, out
 
 
-def build_daily(bundle: Any, sessions: np.ndarray, last: np.ndarray) -> pa.RecordBatch:
+def build_daily(bundle: BundleLike, sessions: np.ndarray, last: np.ndarray) -> pa.RecordBatch:
     """The daily store: every asset of the bundle × every session, plus adjustment factors.
 
     When the bundle has no daily bars for an asset that has minute bars, its daily bars are
@@ -154,13 +157,14 @@ def build_daily(bundle: Any, sessions: np.ndarray, last: np.ndarray) -> pa.Recor
     return _batch(cols, meta)
 
 
-def build_minute(bundle: Any, minutes: np.ndarray) -> pa.RecordBatch:
+def build_minute(bundle: BundleLike, minutes: np.ndarray) -> pa.RecordBatch:
     """The minute store: each asset with minute bars × every trading minute of the sessions."""
     sids = np.asarray(bundle.sids_with_bars("minute"), dtype=np.int64)
     n, length = len(sids), len(minutes)
     cols = {c: np.full(n * length, np.nan) for c in F.BAR_COLUMNS}
     cols["volume"][:] = 0.0
-    for row, sid in enumerate(sids.tolist()):
+    todo = track(sids.tolist(), "building minute store", unit="asset")
+    for row, sid in enumerate(todo):  # the long build: a bar on a terminal, silent elsewhere
         path = bundle.bar_path("minute", sid)
         times, vals = _read_bars(path, "dt")
         pos = row * length + _positions(minutes, times, path)

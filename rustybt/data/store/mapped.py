@@ -9,17 +9,14 @@ processes opening the same bundle at once build it once and never see a partial 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from rustybt._fs import atomic_path, file_lock
 from rustybt.data.store import format as F
 from rustybt.errors import StoreCorrupted
 
@@ -100,33 +97,13 @@ def _view(arr: pa.Array, path: Path, name: str) -> np.ndarray:
 
 
 def write_atomic(path: Path, batch: pa.RecordBatch) -> None:
-    """Write ``batch`` as an uncompressed one-batch IPC file, fsync, then ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}")
-    try:
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
-            writer.write_batch(batch)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _locked(cache_dir: Path, name: str) -> Iterator[None]:
-    lock = cache_dir / f".{name}.lock"
-    with open(lock, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    """Write ``batch`` as an uncompressed one-batch IPC file, atomically (``_fs.atomic_path``)."""
+    with (
+        atomic_path(path) as tmp,
+        pa.OSFile(str(tmp), "wb") as sink,
+        pa.ipc.new_file(sink, batch.schema) as writer,
+    ):
+        writer.write_batch(batch)
 
 
 def ensure_store(
@@ -139,7 +116,7 @@ def ensure_store(
     except (StoreCorrupted, FileNotFoundError):
         pass
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(cache_dir, name):
+    with file_lock(cache_dir / f".{name}.lock"):
         try:  # another process may have built it while we waited for the lock
             return MappedStore(path, kind, version)
         except (StoreCorrupted, FileNotFoundError):

@@ -15,6 +15,7 @@ from rustybt import (
     InvalidBarCount,
     InvalidField,
     InvalidFrequency,
+    InvalidReturnType,
     NoDataForFrequency,
     NoDataOnDate,
     SidsNotFound,
@@ -195,8 +196,10 @@ def test_errors(world: tuple) -> None:
         p.history(2, "close", 0, end_dt=s[4], return_type="array")
     with pytest.raises(InvalidBarCount):
         p.history([2], "close", 0, end_dt=s[4])
-    with pytest.raises(ValueError):
-        p.history([2], "close", 2, end_dt=s[4], return_type="polars")
+    with pytest.raises(InvalidReturnType, match="'polars'"):  # a ValueError; names the valid ones
+        p.history([2], "close", 2, end_dt=s[4], return_type="xml")
+    with pytest.raises(InvalidReturnType):
+        p.history(2, "close", 2, end_dt=s[4], return_type="xml")
     with pytest.raises(SidsNotFound):
         p.history(99, "close", 2, end_dt=s[4], return_type="array")
     with pytest.raises(SidsNotFound):

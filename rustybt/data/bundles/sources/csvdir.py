@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rustybt.data.bundles._progress import Progress
+from rustybt._progress import Progress
 from rustybt.data.bundles.writer import BundleWriter
 from rustybt.errors import IngestError
 
@@ -141,7 +141,8 @@ class CsvdirIngest:
         splits: list[pd.DataFrame] = []
         dividends: list[pd.DataFrame] = []
         total = sum(len(f) for f in files.values())
-        with Progress(total, f"csvdir {self.path.name}", enabled=writer.show_progress) as bar:
+        with Progress(total, f"csvdir {self.path.name}", enabled=writer.show_progress,
+                      unit="file") as bar:
             for freq in ("daily", "minute"):
                 for symbol, path in files.get(freq, {}).items():
                     sid = sid_of[symbol]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rustybt.data.bundles._progress import Progress
+from rustybt._progress import Progress
 from rustybt.data.bundles.writer import BundleWriter
 from rustybt.errors import IngestError
 
@@ -164,7 +164,7 @@ class DataFrameIngest:
         keys = _Keys(assets)
         sids = {name: keys.sids_of(f, name) for name, f in bar_frames.items()}
         total = sum(len(np.unique(s)) for s in sids.values())
-        with Progress(total, "dataframe", enabled=writer.show_progress) as bar:
+        with Progress(total, "dataframe", enabled=writer.show_progress, unit="asset") as bar:
             for name, frame in bar_frames.items():
                 _write_bars(writer, frame, name, sids[name], bar)
         adjustments: dict[str, pd.DataFrame | None] = {}

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rustybt.data.bundles._progress import Progress
+from rustybt._progress import Progress
 from rustybt.data.bundles.sources._synthetic_assets import (
     DEFAULT_END_SESSION,
     SyntheticAsset,
@@ -193,7 +193,7 @@ class SyntheticIngest:
         splits: list[dict[str, Any]] = []
         dividends: list[dict[str, Any]] = []
         label = "synthetic" + (" (minute)" if p["minute"] else "")
-        with Progress(p["n_assets"], label, enabled=writer.show_progress) as bar:
+        with Progress(p["n_assets"], label, enabled=writer.show_progress, unit="asset") as bar:
             for a in iter_synthetic(**p):
                 writer.write_daily_bars(a.sid, a.daily, label=f"synthetic daily sid {a.sid}")
                 if a.minute is not None:
