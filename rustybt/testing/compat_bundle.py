@@ -71,7 +71,7 @@ def compat_bundle_frames(
                 "start_date": days[0],
                 "end_date": days[-1],
                 "first_traded": days[0],
-                "auto_close_date": days[-1] + pd.Timedelta(days=1),
+                "auto_close_date": days[-1] + pd.Timedelta(1, "D"),
             }
         )
         traded = pd.DatetimeIndex(frame["date"])
@@ -81,9 +81,9 @@ def compat_bundle_frames(
             {
                 "sid": sid,
                 "ex_date": pick[1],
-                "record_date": pick[1] + pd.Timedelta(days=2),
-                "declared_date": pick[1] - pd.Timedelta(days=10),
-                "pay_date": pick[1] + pd.Timedelta(days=20),
+                "record_date": pick[1] + pd.Timedelta(2, "D"),
+                "declared_date": pick[1] - pd.Timedelta(10, "D"),
+                "pay_date": pick[1] + pd.Timedelta(20, "D"),
                 "amount": round(float(rng.uniform(0.1, 1.0)), 2),
             }
         )
@@ -94,8 +94,8 @@ def compat_bundle_frames(
                     "sid": sid,
                     "ex_date": pick[3],
                     "record_date": pick[3],
-                    "declared_date": pick[3] - pd.Timedelta(days=5),
-                    "pay_date": pick[3] + pd.Timedelta(days=5),
+                    "declared_date": pick[3] - pd.Timedelta(5, "D"),
+                    "pay_date": pick[3] + pd.Timedelta(5, "D"),
                     "payment_sid": min(1, n_assets - 1),
                     "ratio": 0.05,
                 }
