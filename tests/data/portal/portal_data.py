@@ -93,7 +93,7 @@ def random_spec(seed: int, n_assets: int, n_sessions: int, minute: bool = False)
         rows.append({
             "sid": sid, "symbol": f"A{sid}", "asset_name": f"Asset {sid}", "exchange": "TEST",
             "start_date": sess[start], "end_date": sess[end],
-            "first_traded": sess[start], "auto_close_date": sess[end] + pd.Timedelta("1D"),
+            "first_traded": sess[start], "auto_close_date": sess[end] + pd.Timedelta(1, "D"),
         })
         for _ in range(int(rng.integers(0, 4))):
             e = sess[int(rng.integers(1, n_sessions))]
