@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
-from rustybt import Bundle, BundleWriter
+from rustybt import Bundle, BundleWriter, IngestWarning
 from rustybt.calendars import get_calendar
 
 CAL = get_calendar("XNYS", start="2021-01-01", end="2021-12-31")
@@ -42,7 +43,11 @@ def write_bundle(
     minute: dict[int, pd.DataFrame] | None = None,
     name: str = "t",
 ) -> Bundle:
-    """Write one bundle version under ``root`` and return it loaded."""
+    """Write one bundle version under ``root`` and return it loaded.
+
+    Halts and dividends without a usable close are what these bundles test, so the
+    ``IngestWarning``s they raise are silenced here.
+    """
     sids = sorted(set(daily) | set(minute or {}))
     starts = []
     for sid in sids:
@@ -60,7 +65,8 @@ def write_bundle(
         }
     )
     writer = BundleWriter(root / "bundles" / name, name=name)
-    with writer:
+    with warnings.catch_warnings(), writer:
+        warnings.simplefilter("ignore", IngestWarning)
         writer.write_assets(assets)
         for sid, frame in daily.items():
             writer.write_daily_bars(sid, frame)
