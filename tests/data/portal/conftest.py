@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
 from portal_data import Spec, random_spec, write_bundle
 
-from rustybt import ArrowDataPortal, IngestWarning
+from rustybt import ArrowDataPortal
 
 
 @pytest.fixture
@@ -21,7 +20,5 @@ def daily_world(tmp_path: Path) -> tuple[Spec, object, ArrowDataPortal]:
 @pytest.fixture
 def minute_world(tmp_path: Path) -> tuple[Spec, object, ArrowDataPortal]:
     spec = random_spec(11, 3, 8, minute=True)
-    with warnings.catch_warnings():  # random specs have halts and unusable dividends by design
-        warnings.simplefilter("ignore", IngestWarning)
-        bundle = write_bundle(spec, tmp_path)
+    bundle = write_bundle(spec, tmp_path)
     return spec, bundle, ArrowDataPortal(bundle)

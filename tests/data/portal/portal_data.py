@@ -5,13 +5,14 @@ The spec is the truth the oracle reads; the bundle on disk is what the portal re
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rustybt import Bundle, BundleWriter
+from rustybt import Bundle, BundleWriter, IngestWarning
 from rustybt.calendars import get_calendar
 
 CALENDAR = "XNYS"
@@ -122,9 +123,16 @@ def random_spec(seed: int, n_assets: int, n_sessions: int, minute: bool = False)
 
 
 def write_bundle(spec: Spec, root: Path, name: str = "t") -> Bundle:
-    """Write ``spec`` as a bundle version under ``root`` and return it."""
-    with BundleWriter(root / "bundles" / name, name=name, calendar_name=CALENDAR,
-                      start_session=spec.sessions[0], end_session=spec.sessions[-1]) as w:
+    """Write ``spec`` as a bundle version under ``root`` and return it.
+
+    Random specs have halts and unusable dividends by design: their ``IngestWarning``s are
+    silenced here.
+    """
+    with warnings.catch_warnings(), BundleWriter(
+        root / "bundles" / name, name=name, calendar_name=CALENDAR,
+        start_session=spec.sessions[0], end_session=spec.sessions[-1],
+    ) as w:  # fmt: skip
+        warnings.simplefilter("ignore", IngestWarning)
         w.write_assets(spec.assets)
         for sid, frame in spec.daily.items():
             w.write_daily_bars(sid, frame)
