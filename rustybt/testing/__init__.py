@@ -62,7 +62,12 @@ __all__ = [
 
 
 def make_bundle(
-    root: Path | str, spec: BundleSpec | None = None, *, name: str = "test", **random: Any
+    root: Path | str,
+    spec: BundleSpec | None = None,
+    *,
+    name: str = "test",
+    warn: bool = False,
+    **random: Any,
 ) -> Bundle:
     """Write ``spec`` (default: ``random_spec(**random)``) under ``root`` and return the bundle.
 
@@ -70,6 +75,7 @@ def make_bundle(
         root: A rustybt root directory; the version lands in ``<root>/bundles/<name>/``.
         spec: What to write.
         name: The bundle name.
+        warn: Let the writer's ``IngestWarning``s (halts, unusable dividends) through.
         **random: Arguments of :func:`random_spec` when ``spec`` is None (``seed``,
             ``n_assets``, ``n_sessions``, ``minute``, …).
     """
@@ -77,7 +83,7 @@ def make_bundle(
         spec = random_spec(**random)
     elif random:
         raise TypeError(f"pass either a spec or random_spec arguments, not both: {sorted(random)}")
-    return spec.write(root, name)
+    return spec.write(root, name, warn=warn)
 
 
 def __getattr__(name: str) -> Any:

@@ -91,7 +91,7 @@ def random_spec(
         rows.append({
             "sid": sid, "symbol": f"A{sid}", "asset_name": f"Asset {sid}", "exchange": "TEST",
             "start_date": sess[start], "end_date": sess[end],
-            "first_traded": sess[start], "auto_close_date": sess[end] + pd.Timedelta("1D"),
+            "first_traded": sess[start], "auto_close_date": sess[end] + pd.Timedelta(1, "D"),
         })
         for _ in range(int(rng.integers(0, 4))):
             e = sess[int(rng.integers(1, n_sessions))]
@@ -171,23 +171,23 @@ def zipline_cases_spec(
         assets.append({
             "sid": sid, "symbol": f"A{sid:03d}", "asset_name": f"Asset {sid}",
             "exchange": "NYSE", "start_date": days[0], "end_date": days[-1],
-            "first_traded": days[0], "auto_close_date": days[-1] + pd.Timedelta(days=1),
+            "first_traded": days[0], "auto_close_date": days[-1] + pd.Timedelta(1, "D"),
         })
         traded = pd.DatetimeIndex(frame["date"])
         pick = traded[rng.choice(np.arange(2, len(traded) - 1), size=4, replace=False)]
         splits.append({"sid": sid, "effective_date": pick[0], "ratio": 0.5})
         dividends.append({
-            "sid": sid, "ex_date": pick[1], "record_date": pick[1] + pd.Timedelta(days=2),
-            "declared_date": pick[1] - pd.Timedelta(days=10),
-            "pay_date": pick[1] + pd.Timedelta(days=20),
+            "sid": sid, "ex_date": pick[1], "record_date": pick[1] + pd.Timedelta(2, "D"),
+            "declared_date": pick[1] - pd.Timedelta(10, "D"),
+            "pay_date": pick[1] + pd.Timedelta(20, "D"),
             "amount": round(float(rng.uniform(0.1, 1.0)), 2),
         })
         if sid == 0:
             mergers.append({"sid": sid, "effective_date": pick[2], "ratio": 0.9})
             stock_dividends.append({
                 "sid": sid, "ex_date": pick[3], "record_date": pick[3],
-                "declared_date": pick[3] - pd.Timedelta(days=5),
-                "pay_date": pick[3] + pd.Timedelta(days=5),
+                "declared_date": pick[3] - pd.Timedelta(5, "D"),
+                "pay_date": pick[3] + pd.Timedelta(5, "D"),
                 "payment_sid": min(1, n_assets - 1), "ratio": 0.05,
             })
         if minute:

@@ -8,6 +8,7 @@ the same spec gives the same bundle version (content hash).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pandas as pd
 
 from rustybt.calendars import get_calendar
 from rustybt.data.bundles import Bundle, BundleWriter
+from rustybt.errors import IngestWarning
 
 __all__ = ["BundleSpec", "session_span"]
 
@@ -27,13 +29,13 @@ def session_span(
 ) -> pd.DatetimeIndex:
     """``n`` consecutive sessions of ``calendar_name`` from the first one at or after ``first``."""
     first = pd.Timestamp(first)
-    cal = get_calendar(calendar_name, start=first - pd.Timedelta(days=7))
+    cal = get_calendar(calendar_name, start=first - pd.Timedelta(7, "D"))
     all_s = cal.sessions
     i = int(all_s.searchsorted(first))
     days = pd.DatetimeIndex(all_s[i : i + n])
     if len(days) < n:  # the calendar's default end is too near: widen it
-        end = first + pd.Timedelta(days=2 * n + 14)
-        all_s = get_calendar(calendar_name, start=first - pd.Timedelta(days=7), end=end).sessions
+        end = first + pd.Timedelta(2 * n + 14, "D")
+        all_s = get_calendar(calendar_name, start=first - pd.Timedelta(7, "D"), end=end).sessions
         i = int(all_s.searchsorted(first))
         days = pd.DatetimeIndex(all_s[i : i + n])
     return days
@@ -151,18 +153,25 @@ class BundleSpec:
             stock_dividends=self.stock_dividends,
         )
 
-    def write(self, root: Path | str, name: str = "test") -> Bundle:
+    def write(self, root: Path | str, name: str = "test", *, warn: bool = False) -> Bundle:
         """Write the spec as a new version of ``<root>/bundles/<name>`` and return it.
 
         Args:
             root: A rustybt root directory (created if missing).
             name: The bundle name.
+            warn: Let the writer's ``IngestWarning``s through. Test specs have halts and
+                unusable dividends by design, so by default they are silenced (the manifest
+                still records them).
         """
         bounds: dict[str, Any] = {}
         if self.pin_sessions:
             bounds = {"start_session": self.sessions[0], "end_session": self.sessions[-1]}
-        with BundleWriter(
-            Path(root) / "bundles" / name, name=name, calendar_name=self.calendar_name, **bounds
-        ) as writer:
-            self.write_into(writer)
+        with warnings.catch_warnings():
+            if not warn:
+                warnings.simplefilter("ignore", IngestWarning)
+            with BundleWriter(
+                Path(root) / "bundles" / name, name=name, calendar_name=self.calendar_name,
+                **bounds,
+            ) as writer:
+                self.write_into(writer)
         return Bundle(writer.version_dir, name=name)

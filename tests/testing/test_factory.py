@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from support import Oracle
 
 import rustybt.testing
+from rustybt import IngestWarning
 from rustybt.testing import (
     KNOWN,
     BundleSpec,
@@ -28,11 +29,6 @@ from rustybt.testing import (
     random_spec,
     zipline_cases_spec,
 )
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> None:
-    warnings.simplefilter("ignore")  # halts and unusable dividends warn by design
 
 
 def _frames_equal(a: BundleSpec, b: BundleSpec) -> None:
@@ -181,3 +177,13 @@ def test_oracle_agrees_with_the_values_written_out_by_hand() -> None:
     bars = o.bars(adjusted=True)
     first = bars[(bars["sid"] == 0)].iloc[0]
     assert first["close"] == pytest.approx(100 * 0.5 * ratio) and first["volume"] == 2000
+
+
+def test_ingest_warnings_are_silenced_unless_asked_for(tmp_path: Path) -> None:
+    spec = known_values_spec()  # halts at 5, 6, 15: an IngestWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_bundle(tmp_path / "quiet", spec)
+    assert not [w for w in caught if issubclass(w.category, IngestWarning)]
+    with pytest.warns(IngestWarning, match="halts"):
+        make_bundle(tmp_path / "loud", spec, warn=True)

@@ -55,7 +55,7 @@ class Dts:
         """
         day = rng.choice(self.sessions)
         hours = rng.choice([2, 23]) if day != self.sessions[0] else 23
-        return pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(hours=hours)
+        return pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(hours, "h")
 
     def some_assets(self, rng: random.Random) -> list[Any]:
         return rng.sample(self.assets, rng.randrange(1, len(self.assets) + 1))
@@ -252,9 +252,9 @@ def out_of_range(d: Dts, rng: random.Random, n: int) -> list[Call]:
     for _ in range(n):
         asset, field = rng.choice(d.assets), rng.choice(SPOT_FIELDS)
         day = (
-            (first - pd.Timedelta(days=rng.randrange(5, 60)))
+            (first - pd.Timedelta(rng.randrange(5, 60), "D"))
             if rng.random() < 0.5
-            else (last + pd.Timedelta(days=rng.randrange(5, 60)))
+            else (last + pd.Timedelta(rng.randrange(5, 60), "D"))
         )
         session = d.cal.date_to_session(day, direction="next")
         minute = d.cal.session_close(session)

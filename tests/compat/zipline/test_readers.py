@@ -127,7 +127,7 @@ def test_get_value_and_last_traded(world: Any, readers: Any) -> None:
             assert _same_ts(
                 daily.get_last_traded_dt(asset, session), zd.get_last_traded_dt(asset, session)
             )
-            dt = cal.session_close(session) - pd.Timedelta(minutes=7)
+            dt = cal.session_close(session) - pd.Timedelta(7, "min")
             for field in FIELDS:
                 got, want = (
                     minute.get_value(asset.sid, dt, field),

@@ -63,7 +63,7 @@ def test_errors_are_ziplines(world: Any) -> None:
     z, shim = world.zipline.data_portal, world.shim_zipline
     assets = world.assets
     second = world.bundle.sessions[1]
-    far = world.bundle.sessions[3] + pd.Timedelta(days=900)
+    far = world.bundle.sessions[3] + pd.Timedelta(900, "D")
     with pytest.raises(HistoryWindowStartsBeforeData) as info:
         shim.get_history_window(assets, second, 10, "1d", "close", "daily")
     assert info.value.kwargs["bar_count"] == 10

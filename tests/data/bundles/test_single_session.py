@@ -59,4 +59,4 @@ def test_portal_over_a_single_session_bundle(bundle: Bundle) -> None:
     window = portal.history([0, 1], "close", 1, end_dt=DAY)
     assert list(window.index) == [DAY]
     np.testing.assert_array_equal(window.to_numpy(), [[10.0, 20.0]])
-    assert np.isnan(portal.get_spot_value(0, "close", DAY + pd.Timedelta(days=7), "daily"))
+    assert np.isnan(portal.get_spot_value(0, "close", DAY + pd.Timedelta(7, "D"), "daily"))

@@ -60,8 +60,8 @@ def test_minute_spot_values(world: tuple) -> None:
     dts = [o.minutes[int(m)] for m in rng.choice(len(o.minutes), 60, replace=False)]
     for day in o.sessions:  # off hours: evening, the night after, before the data
         utc = pd.Timestamp(day).tz_localize("UTC")
-        dts += [utc + pd.Timedelta(hours=23), utc + pd.Timedelta(hours=26), utc]
-    dts += [dts[-1] + pd.Timedelta(days=30), o.minutes[0] - pd.Timedelta(days=30)]
+        dts += [utc + pd.Timedelta(23, "h"), utc + pd.Timedelta(26, "h"), utc]
+    dts += [dts[-1] + pd.Timedelta(30, "D"), o.minutes[0] - pd.Timedelta(30, "D")]
     for dt in dts:
         for sid in range(3):
             for field in ("open", "close", "volume", "price"):

@@ -48,7 +48,7 @@ def _dt_form(day: pd.Timestamp, form: int, cal: Any) -> Any:
         return day.tz_localize("UTC")
     if form == 4:
         return dt.date(day.year, day.month, day.day)
-    return day - pd.Timedelta("1D")  # maybe a weekend/holiday: rolls forward
+    return day - pd.Timedelta(1, "D")  # maybe a weekend/holiday: rolls forward
 
 
 query = st.tuples(

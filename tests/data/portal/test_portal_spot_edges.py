@@ -45,7 +45,7 @@ def _dead(p: ArrowDataPortal, sid: int, dt: object, freq: str) -> None:
 @pytest.mark.parametrize("days", [1, 30, 400])
 def test_daily_spot_before_the_first_session_is_nan(fixed: tuple, days: int) -> None:
     s, p = fixed
-    dt = s[0] - pd.Timedelta(days=days)
+    dt = s[0] - pd.Timedelta(days, "D")
     for sid in (0, 1, 2, 3):
         _dead(p, sid, dt, "daily")
         assert p.get_spot_value(sid, "last_traded", dt, "daily") is pd.NaT
@@ -57,12 +57,12 @@ def test_daily_spot_before_the_first_session_is_nan(fixed: tuple, days: int) -> 
 @pytest.mark.parametrize("days", [1, 30, 400])
 def test_daily_spot_after_the_last_session_is_nan_not_an_error(fixed: tuple, days: int) -> None:
     s, p = fixed
-    dt = s[-1] + pd.Timedelta(days=days)
+    dt = s[-1] + pd.Timedelta(days, "D")
     for sid in (0, 1, 2, 3):
         _dead(p, sid, dt, "daily")
         assert p.get_spot_value(sid, "last_traded", dt, "daily") is pd.NaT
         assert p.get_last_traded_dt(sid, dt, "daily") is pd.NaT
-    close_minute = pd.Timestamp(s[-1]).tz_localize("UTC") + pd.Timedelta(hours=30)
+    close_minute = pd.Timestamp(s[-1]).tz_localize("UTC") + pd.Timedelta(30, "h")
     _dead(p, 2, close_minute, "daily")
 
 
@@ -103,7 +103,7 @@ def test_minute_spot_off_hours_has_no_bar_but_a_price(minute_world: tuple, exact
     spec, bundle, _ = minute_world
     p = ArrowDataPortal(bundle, zipline_exact=exact)
     sid, day = _live_sid(spec)
-    evening = pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(hours=23)
+    evening = pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(23, "h")
     for field in OHLC:
         assert math.isnan(p.get_spot_value(sid, field, evening, "minute")), field
     assert p.get_spot_value(sid, "volume", evening, "minute") == 0
@@ -121,12 +121,12 @@ def test_minute_spot_off_hours_has_no_bar_but_a_price(minute_world: tuple, exact
 
 def test_minute_spot_before_the_first_trading_minute(minute_world: tuple) -> None:
     spec, _, p = minute_world
-    first = pd.Timestamp(spec.sessions[0]).tz_localize("UTC") + pd.Timedelta(hours=2)
+    first = pd.Timestamp(spec.sessions[0]).tz_localize("UTC") + pd.Timedelta(2, "h")
     for sid in spec.minute:
         _dead(p, sid, first, "minute")
         assert p.get_spot_value(sid, "last_traded", first, "minute") is pd.NaT
         assert p.get_last_traded_dt(sid, first, "minute") is pd.NaT
-    before = pd.Timestamp(spec.sessions[0]).tz_localize("UTC") - pd.Timedelta(days=20)
+    before = pd.Timestamp(spec.sessions[0]).tz_localize("UTC") - pd.Timedelta(20, "D")
     for sid in spec.minute:
         _dead(p, sid, before, "minute")
         assert p.get_last_traded_dt(sid, before, "minute") is pd.NaT
@@ -134,7 +134,7 @@ def test_minute_spot_before_the_first_trading_minute(minute_world: tuple) -> Non
 
 def test_minute_spot_after_the_data(minute_world: tuple) -> None:
     spec, _, p = minute_world
-    after = pd.Timestamp(spec.sessions[-1]).tz_localize("UTC") + pd.Timedelta(days=20)
+    after = pd.Timestamp(spec.sessions[-1]).tz_localize("UTC") + pd.Timedelta(20, "D")
     for sid in spec.minute:
         _dead(p, sid, after, "minute")
         last = _last_trade(spec, sid, after)
@@ -173,14 +173,14 @@ def test_minute_window_ending_off_hours(minute_world: tuple) -> None:
 
     spec, bundle, p = minute_world
     sid, day = _live_sid(spec)
-    evening = pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(hours=23)
+    evening = pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(23, "h")
     close = p.calendar.session_close(day)
     got = p.history(sid, "close", 5, frequency="1m", end_dt=evening, return_type="array")
     want = p.history(sid, "close", 5, frequency="1m", end_dt=close, return_type="array")
     np.testing.assert_array_equal(got, want)
 
     exact = ArrowDataPortal(bundle, zipline_exact=True)
-    for end in (evening, pd.Timestamp(day), close - pd.Timedelta(seconds=30)):
+    for end in (evening, pd.Timestamp(day), close - pd.Timedelta(30, "s")):
         with pytest.raises(NotATradingMinute, match="not a trading minute") as info:
             exact.history([sid], "close", 5, frequency="1m", end_dt=end)
         assert isinstance(info.value, NotTradingMinuteError) and isinstance(info.value,

@@ -73,7 +73,7 @@ def test_minute_view_matches_the_files(small_bundle: Bundle) -> None:
         got = s.query("SELECT * FROM minute_bars ORDER BY sid, dt").df()
         assert dict(s.schema("minute_bars"))["dt"] == "TIMESTAMP WITH TIME ZONE"
         # UTC time arithmetic works without the ICU extension, and parameters bind to it.
-        since = SESSIONS[29].tz_localize("UTC") + pd.Timedelta(hours=14, minutes=32)
+        since = SESSIONS[29].tz_localize("UTC") + pd.Timedelta(14 * 60 + 32, "min")
         rows = s.query(
             "SELECT sid, date_trunc('hour', dt) AS hour, count(*) AS n, min(dt::TIMESTAMP) AS t0 "
             "FROM minute_bars WHERE dt >= ? GROUP BY ALL",
