@@ -6,6 +6,7 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
 
     RustybtError
     ├── BundleError
+    │   ├── InvalidBundleName            (ValueError)
     │   ├── BundleNotRegistered          (KeyError)
     │   ├── BundleNotFound               (FileNotFoundError)
     │   ├── BundleVersionNotFound        (FileNotFoundError)
@@ -60,6 +61,7 @@ __all__ = [
     "IngestError",
     "IngestWarning",
     "InvalidBarCount",
+    "InvalidBundleName",
     "InvalidField",
     "InvalidFrequency",
     "InvalidReturnType",
@@ -92,6 +94,14 @@ class RustybtWarning(UserWarning):
 # --------------------------------------------------------------------------- bundles
 class BundleError(RustybtError):
     """Base class of every bundle error (ingest, loading, verification)."""
+
+
+class InvalidBundleName(BundleError, ValueError):
+    """A bundle name that is not one plain path component (letters, digits, '.', '_', '-').
+
+    Names become directories under the root, so ``../x``, ``/tmp/x``, ``a/b`` or ``""`` would
+    write (and clean) outside the bundle's own directory.
+    """
 
 
 class BundleNotRegistered(BundleError, KeyError):

@@ -31,6 +31,7 @@ EXPECTED = [
     "IngestError",
     "IngestWarning",
     "InvalidBarCount",
+    "InvalidBundleName",
     "InvalidField",
     "InvalidFrequency",
     "InvalidReturnType",

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import os
 import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rustybt.data.bundles import Manifest, ingest, register, registered
@@ -27,6 +29,7 @@ from rustybt.errors import (
     BundleNotFound,
     ExtensionError,
     IngestWarning,
+    InvalidBundleName,
     SourceNotFound,
     SourceOptionError,
 )
@@ -113,6 +116,19 @@ def _bundle_name(args: argparse.Namespace) -> str:
     return str(name)
 
 
+def _absolute(value: Any) -> Any:
+    """An existing relative path as an absolute one; anything else unchanged.
+
+    Options are recorded in the manifest and reused by a later ``rustybt ingest NAME`` from
+    another directory: a relative ``--path data`` must keep naming the same directory.
+    """
+    if isinstance(value, str) and value and not os.path.isabs(value):
+        path = Path(value).expanduser()
+        if path.exists():
+            return str(path.resolve())
+    return value
+
+
 def _given_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {k: getattr(args, k) for k in _FLAGS if getattr(args, k) is not None}
     for item in args.option:
@@ -120,7 +136,7 @@ def _given_options(args: argparse.Namespace) -> dict[str, Any]:
         if not sep or not key.strip():
             raise _UsageError(f"--option {item!r}: expected KEY=VALUE")
         options[key.strip().replace("-", "_")] = value
-    return options
+    return {k: _absolute(v) for k, v in options.items()}
 
 
 def _recorded_params(name: str, root: str | None) -> dict[str, Any] | None:
@@ -169,7 +185,7 @@ def _ingest(args: argparse.Namespace) -> int:
     except _UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (SourceNotFound, SourceOptionError, ExtensionError) as err:
+    except (SourceNotFound, SourceOptionError, ExtensionError, InvalidBundleName) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if params is None and name not in registered():

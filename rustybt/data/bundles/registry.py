@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from rustybt.errors import (
     BundleNotFound,
     BundleNotRegistered,
     BundleVersionNotFound,
+    InvalidBundleName,
 )
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "VersionInfo",
     "bundle_root",
     "bundles",
+    "check_name",
     "clean",
     "current_version_dir",
     "ingest",
@@ -81,8 +84,25 @@ def bundle_root(root: Path | str | None = None) -> Path:
     return Path(env).expanduser() if env else Path.home() / ".rustybt"
 
 
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
+
+
+def check_name(name: object) -> str:
+    """``name`` if it is a valid bundle name, else :class:`InvalidBundleName`.
+
+    A name is one path component: 1-128 letters, digits, ``.``, ``_`` or ``-``, not starting
+    with ``.`` or ``-`` (so never ``..``, a hidden temp entry or an option-looking word).
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InvalidBundleName(
+            f"invalid bundle name {name!r}: use 1-128 letters, digits, '.', '_' or '-', "
+            "not starting with '.' or '-' (a name is one directory under the root)"
+        )
+    return name
+
+
 def _bundle_dir(name: str, root: Path | str | None) -> Path:
-    return bundle_root(root) / "bundles" / name
+    return bundle_root(root) / "bundles" / check_name(name)
 
 
 class _ReusingWriter(BundleWriter):
@@ -137,7 +157,11 @@ def register(
             attribute, else the first bar.
         end_session: Optional last session; default the function's ``end_session``
             attribute, else the last bar.
+
+    Raises:
+        InvalidBundleName: ``name`` is not one plain path component.
     """
+    check_name(name)
 
     def deco(fn: IngestFunction) -> IngestFunction:
         cal = calendar_name or getattr(fn, "calendar_name", None) or "XNYS"
@@ -192,11 +216,11 @@ def ingest(
         BundleNotRegistered: ``name`` is not registered.
         IngestError: The input was rejected; no version was published.
     """
+    bundle_dir = _bundle_dir(name, root)
     try:
         reg = _REGISTRY[name]
     except KeyError:
         raise BundleNotRegistered(name, list(_REGISTRY)) from None
-    bundle_dir = _bundle_dir(name, root)
     with bundle_lock(bundle_dir):  # a concurrent ingest of the same bundle waits here
         return _ingest_locked(name, reg, bundle_dir, show_progress, source_extra)
 
