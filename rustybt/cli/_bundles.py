@@ -131,7 +131,7 @@ def _list(args: argparse.Namespace) -> int:
             v.directory,
             "+".join(v.frequencies) or "-",
             str(v.asset_count),
-            f"{v.first_session}..{v.last_session}",
+            f"{v.first_session}..{v.last_session}" if v.error is None else "BROKEN",
             format_bytes(v.bytes),
             format_bytes(v.store_bytes) if v.store_bytes else "-",
         )
@@ -139,6 +139,10 @@ def _list(args: argparse.Namespace) -> int:
         for v in info.versions
     ]
     print_table(columns, rows, sys.stdout)
+    for info in infos:
+        for v in info.versions:
+            if v.error is not None:
+                print(f"BROKEN {info.name} {v.directory}: {v.error}", file=sys.stderr)
     print("(* = current version; SIZE = Parquet files, STORE = derived mapped store)")
     if shim:
         print(shim)

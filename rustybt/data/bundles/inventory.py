@@ -16,6 +16,7 @@ from rustybt._fs import TMP_PREFIX, atomic_write
 from rustybt.data.bundles.bundle import CACHE_DIR
 from rustybt.data.bundles.format import CURRENT_POINTER, MANIFEST_FILE
 from rustybt.data.bundles.manifest import Manifest
+from rustybt.errors import BundleCorrupted
 
 __all__ = [
     "VersionInfo",
@@ -45,6 +46,8 @@ class VersionInfo:
     bytes: int
     current: bool
     store_bytes: int = 0
+    error: str | None = None
+    """Why the version cannot be read (its manifest is damaged), else None."""
 
 
 def tree_bytes(path: Path) -> int:
@@ -60,7 +63,12 @@ def version_infos(bundle_dir: Path) -> tuple[VersionInfo, ...]:
     current = pointer.read_text().strip() if pointer.exists() else None
     versions = []
     for d in version_dirs(bundle_dir):
-        m = Manifest.read(d)
+        try:
+            m = Manifest.read(d)
+        except BundleCorrupted as exc:  # listed and marked: one broken version hides nothing
+            versions.append(VersionInfo(d.name, "?", "?", None, None, 0, (), tree_bytes(d),
+                                        d.name == current, error=str(exc)))
+            continue
         versions.append(
             VersionInfo(
                 directory=d.name,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rustybt.data.bundles.format import FORMAT_VERSION, MANIFEST_FILE
+from rustybt.errors import BundleCorrupted
 
 __all__ = ["FileEntry", "Manifest", "content_hash"]
 
@@ -77,8 +78,21 @@ class Manifest:
 
     @classmethod
     def read(cls, version_dir: Path) -> Manifest:
-        """Read ``manifest.json`` from a version directory."""
-        return cls.from_json((version_dir / MANIFEST_FILE).read_text())
+        """Read ``manifest.json`` from a version directory.
+
+        Raises:
+            FileNotFoundError: ``version_dir`` does not exist.
+            BundleCorrupted: The file is missing, truncated or not a manifest (names the file).
+        """
+        path = Path(version_dir) / MANIFEST_FILE
+        try:
+            return cls.from_json(path.read_text())
+        except FileNotFoundError:
+            if not path.parent.is_dir():
+                raise  # no such version directory: not a corrupt one
+            raise BundleCorrupted(f"{path}: manifest missing") from None
+        except (ValueError, KeyError, TypeError) as exc:  # JSON, missing or unknown fields
+            raise BundleCorrupted(f"{path}: unreadable manifest ({exc})") from exc
 
     @property
     def total_bytes(self) -> int:

@@ -40,6 +40,7 @@ from rustybt.data.bundles.inventory import (
 from rustybt.data.bundles.manifest import Manifest
 from rustybt.data.bundles.writer import BundleWriter
 from rustybt.errors import (
+    BundleCorrupted,
     BundleNotFound,
     BundleNotRegistered,
     BundleVersionNotFound,
@@ -105,6 +106,14 @@ def _bundle_dir(name: str, root: Path | str | None) -> Path:
     return bundle_root(root) / "bundles" / check_name(name)
 
 
+def _version_of(version_dir: Path) -> str | None:
+    """The content hash of a version directory, None when its manifest is damaged."""
+    try:
+        return Manifest.read(version_dir).version
+    except BundleCorrupted:
+        return None
+
+
 class _ReusingWriter(BundleWriter):
     """A writer that reuses an existing version with the same content hash.
 
@@ -116,7 +125,7 @@ class _ReusingWriter(BundleWriter):
     def _publish(self) -> None:
         version = Manifest.read(self.tmp_dir).version
         for d in version_dirs(self.bundle_dir):
-            if Manifest.read(d).version == version:
+            if _version_of(d) == version:
                 shutil.rmtree(self.tmp_dir)
                 switch_current(self.bundle_dir, d.name)
                 self._version_dir = d
@@ -370,7 +379,7 @@ def clean(
             if d.name != current:
                 shutil.rmtree(d)
                 removed.append(d.name)
-        live = {Manifest.read(d).version for d in version_dirs(bundle_dir)}
+        live = {_version_of(d) for d in version_dirs(bundle_dir)}
         cache = bundle_dir / CACHE_DIR
         if cache.exists():
             for entry in cache.iterdir():
