@@ -47,8 +47,16 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
         help="remove the shim's conversions (all, or the one whose key starts with KEY)",
     )
     cp.set_defaults(func=_clean)
-    vp = bundles_sub.add_parser("verify", help="re-hash a bundle version against its manifest")
+    vp = bundles_sub.add_parser(
+        "verify",
+        help="re-hash a bundle version against its manifest, and its mapped store files",
+        description="Re-hash every file of a bundle version against its manifest, then every "
+        "built mapped store file against its checksums; a store file that fails is rebuilt "
+        "(or, with --no-rebuild, reported and the exit status is 1).",
+    )
     vp.add_argument("name", help="bundle name")
+    vp.add_argument("--no-rebuild", dest="rebuild", action="store_false",
+                    help="report corrupted store files instead of rebuilding them")
     vp.add_argument("--version", default=None, help="version dir or hash prefix (current)")
     vp.set_defaults(func=_verify)
     sp = bundles_sub.add_parser(
@@ -234,11 +242,24 @@ def _sources(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from rustybt.data.store.verify import verify_stores
+
     try:
         bundle = load(args.name, args.version, root=args.root)
         bundle.verify()
+        checks = verify_stores(bundle, rebuild=getattr(args, "rebuild", True))
     except BundleError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"ok: {args.name} {bundle.version[:12]} ({len(bundle.manifest.files)} files verified)")
+    bad = [c for c in checks if c.status == "corrupted"]
+    for c in checks:
+        if c.status in ("rebuilt", "corrupted"):
+            print(f"{'error' if c.status == 'corrupted' else 'warning'}: store {c.name} "
+                  f"{'is corrupted' if c.status == 'corrupted' else 'was rebuilt'}: {c.detail}",
+                  file=sys.stderr)
+    stores = ", ".join(f"{c.name} {c.status}" for c in checks if c.status != "absent")
+    if bad:
+        return 1
+    print(f"ok: {args.name} {bundle.version[:12]} ({len(bundle.manifest.files)} files verified; "
+          f"store: {stores or 'not built'})")
     return 0

@@ -5,11 +5,17 @@ Opening maps the file (``pa.memory_map``) and views each column's data buffer wi
 A missing, stale (other bundle version or store format) or unreadable file is rebuilt under
 an exclusive file lock, written to a temporary file and published with ``os.replace``, so two
 processes opening the same bundle at once build it once and never see a partial file.
+
+Every file is sealed with checksums (:mod:`.checksum`) when built and re-hashed in full before
+it is published. Opening checks the footer's digest, the column buffers' layout (sizes, order,
+no overlap) and, for a file of at most ``format.FULL_CHECK_MAX_BYTES``, every column's digest
+once per process; any failure is ``StoreCorrupted`` and :func:`ensure_store` rebuilds the file.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +24,7 @@ import pyarrow as pa
 
 from rustybt._fs import atomic_path, file_lock
 from rustybt.data.store import format as F
+from rustybt.data.store.checksum import check_data, check_meta, seal
 from rustybt.errors import StoreCorrupted
 
 __all__ = ["MappedStore", "ensure_store", "write_atomic"]
@@ -35,9 +42,21 @@ class MappedStore:
         sids: Sids in row order (bar stores).
         row_of: sid → asset row (bar stores).
         metadata: The file's decoded ``rustybt.*`` schema metadata.
+
+    Args:
+        path: The file.
+        kind: The kind the file must hold.
+        version: The bundle version it must be built from.
+        full_check: Re-hash every column: True always, False never, None (default) when the
+            file is at most ``FULL_CHECK_MAX_BYTES`` and this process has not yet hashed this
+            very file (same inode, size and modification time).
+
+    Raises:
+        StoreCorrupted: The file is unreadable, stale, or fails a check.
     """
 
-    def __init__(self, path: Path, kind: str, version: str) -> None:
+    def __init__(self, path: Path, kind: str, version: str,
+                 full_check: bool | None = None) -> None:
         self.path = path
         self.kind = kind
         try:
@@ -55,23 +74,37 @@ class MappedStore:
             raise StoreCorrupted(f"{path}: built for bundle version {raw.get(F.K_VERSION)!r}")
         if raw.get(F.K_KIND) != kind.encode():
             raise StoreCorrupted(f"{path}: holds {raw.get(F.K_KIND)!r}, expected {kind!r}")
+        sums = check_meta(path, self.batch)
         self.version = version
-        self.metadata = {
-            k.decode()[len("rustybt."):]: json.loads(v)
-            for k, v in raw.items()
-            if k.startswith(b"rustybt.") and k not in (F.K_FORMAT, F.K_VERSION, F.K_KIND)
-        }
+        rows = self.batch.num_rows
+        try:
+            self.metadata = {
+                k.decode()[len("rustybt."):]: json.loads(v)
+                for k, v in raw.items()
+                if k.startswith(b"rustybt.") and k not in _RAW_KEYS
+            }
+            self.sids = np.asarray(self.metadata.get("sids", []), dtype=np.int64)
+            self.length = int(self.metadata.get("length", rows))
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise StoreCorrupted(f"{path}: unreadable store metadata ({exc})") from exc
         self.columns: dict[str, np.ndarray] = {}
         for name, arr in zip(self.batch.schema.names, self.batch.columns, strict=True):
             self.columns[name] = _view(arr, path, name)
-        rows = self.batch.num_rows
-        self.sids = np.asarray(self.metadata.get("sids", []), dtype=np.int64)
-        self.length = int(self.metadata.get("length", rows))
-        if self.metadata.get("sids") is not None and len(self.sids) * self.length != rows:
+        _check_layout(path, self.columns)
+        if self.metadata.get("sids") is not None and (
+            self.sids.ndim != 1 or len(self.sids) * self.length != rows
+        ):
             raise StoreCorrupted(
                 f"{path}: {rows} rows, but {len(self.sids)} assets × {self.length} bars"
             )
         self.row_of: dict[int, int] = {int(s): i for i, s in enumerate(self.sids.tolist())}
+        if len(self.row_of) != len(self.sids):
+            raise StoreCorrupted(f"{path}: a sid appears twice in the store's sids")
+        if full_check is not False:
+            key = _file_key(path)
+            if full_check or (key[2] <= F.FULL_CHECK_MAX_BYTES and key not in _HASHED):
+                check_data(path, self.columns, sums)
+                _HASHED.add(key)
 
     def matrix(self, name: str) -> np.ndarray:
         """Column ``name`` as a read-only (n_assets, length) view."""
@@ -79,6 +112,30 @@ class MappedStore:
 
     def __repr__(self) -> str:
         return f"MappedStore({self.kind!r}, {str(self.path)!r}, rows={self.batch.num_rows})"
+
+
+#: Metadata entries that are not JSON (or not for ``metadata``).
+_RAW_KEYS = (F.K_FORMAT, F.K_VERSION, F.K_KIND, F.K_CHECKSUMS, F.K_META_CHECKSUM)
+#: (path, inode, size, mtime_ns) of the files this process has hashed in full.
+_HASHED: set[tuple[str, int, int, int]] = set()
+
+
+def _file_key(path: Path) -> tuple[str, int, int, int]:
+    stat = os.stat(path)
+    return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _check_layout(path: Path, columns: dict[str, np.ndarray]) -> None:
+    """Column buffers in schema order, none overlapping the next (an edited footer that
+    points two columns at one buffer, or swaps them, fails here)."""
+    end = 0
+    for name, view in columns.items():
+        if not view.nbytes:
+            continue
+        start = view.__array_interface__["data"][0]
+        if start < end:
+            raise StoreCorrupted(f"{path}: column {name!r} overlaps or precedes the column before")
+        end = start + view.nbytes
 
 
 def _view(arr: pa.Array, path: Path, name: str) -> np.ndarray:
@@ -97,29 +154,43 @@ def _view(arr: pa.Array, path: Path, name: str) -> np.ndarray:
 
 
 def write_atomic(path: Path, batch: pa.RecordBatch) -> None:
-    """Write ``batch`` as an uncompressed one-batch IPC file, atomically (``_fs.atomic_path``)."""
-    with (
-        atomic_path(path) as tmp,
-        pa.OSFile(str(tmp), "wb") as sink,
-        pa.ipc.new_file(sink, batch.schema) as writer,
-    ):
+    """Write ``batch`` as an uncompressed one-batch IPC file, atomically (``_fs.atomic_path``).
+
+    The batch is written as given: :func:`ensure_store` seals it with checksums first.
+    """
+    with atomic_path(path) as tmp:
+        _write(tmp, batch)
+
+
+def _write(path: Path, batch: pa.RecordBatch) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
         writer.write_batch(batch)
 
 
 def ensure_store(
-    cache_dir: Path, name: str, kind: str, version: str, build: Callable[[], pa.RecordBatch]
+    cache_dir: Path, name: str, kind: str, version: str, build: Callable[[], pa.RecordBatch],
+    full_check: bool | None = None,
 ) -> MappedStore:
-    """Map ``cache_dir/name``, (re)building it first when missing, stale or corrupted."""
+    """Map ``cache_dir/name``, (re)building it first when missing, stale or corrupted.
+
+    A build is sealed with checksums, written to a temporary file, re-hashed there in full
+    and only then published; ``full_check`` is passed to :class:`MappedStore` for an existing
+    file.
+    """
     path = cache_dir / name
     try:
-        return MappedStore(path, kind, version)
+        return MappedStore(path, kind, version, full_check)
     except (StoreCorrupted, FileNotFoundError):
         pass
     cache_dir.mkdir(parents=True, exist_ok=True)
     with file_lock(cache_dir / f".{name}.lock"):
         try:  # another process may have built it while we waited for the lock
-            return MappedStore(path, kind, version)
+            return MappedStore(path, kind, version, full_check)
         except (StoreCorrupted, FileNotFoundError):
             pass
-        write_atomic(path, build())
-    return MappedStore(path, kind, version)
+        batch = seal(build())
+        with atomic_path(path) as tmp:
+            _write(tmp, batch)
+            MappedStore(tmp, kind, version, full_check=True)  # what was written reads back
+        _HASHED.add(_file_key(path))
+    return MappedStore(path, kind, version, full_check=False)

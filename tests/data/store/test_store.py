@@ -16,6 +16,7 @@ import pytest
 
 from rustybt import ArrowDataPortal, StoreCorrupted
 from rustybt.data.store import MappedStore
+from rustybt.data.store.checksum import seal
 from rustybt.data.store.format import STORE_FORMAT
 from rustybt.data.store.mapped import ensure_store, write_atomic
 from rustybt.testing import KNOWN, known_values_spec, make_bundle
@@ -106,7 +107,8 @@ def test_store_validation_errors(bundle: object, tmp_path: Path) -> None:
     for arr, match in ((pa.array([1.0, None]), "nulls"), (pa.array(["a"]), "type"),
                        (pa.array([1.0, 2.0]), "rows")):
         extra = {b"rustybt.sids": b"[1]", b"rustybt.length": b"5"} if match == "rows" else {}
-        write_atomic(bad, pa.record_batch({"x": arr}).replace_schema_metadata({**meta, **extra}))
+        write_atomic(bad, seal(pa.record_batch({"x": arr}).replace_schema_metadata(
+            {**meta, **extra})))
         with pytest.raises(StoreCorrupted, match=match):
             MappedStore(bad, "daily", version)
     write_atomic(bad, pa.record_batch({"x": pa.array([1.0])}).replace_schema_metadata(
@@ -162,6 +164,7 @@ _WRITE = textwrap.dedent("""
     import sys, numpy as np, pyarrow as pa, json
     from pathlib import Path
     from rustybt.data.store.mapped import write_atomic
+    from rustybt.data.store.checksum import seal
     from rustybt.data.store.format import STORE_FORMAT
     n_assets, length = int(sys.argv[2]), int(sys.argv[3])
     col = np.arange(n_assets * length, dtype=np.float64)
@@ -169,7 +172,7 @@ _WRITE = textwrap.dedent("""
             b"rustybt.kind": b"minute", b"rustybt.length": str(length).encode(),
             b"rustybt.sids": json.dumps(list(range(n_assets))).encode()}
     cols = {c: pa.array(col) for c in ("open", "high", "low", "close", "volume")}
-    write_atomic(Path(sys.argv[1]), pa.record_batch(cols).replace_schema_metadata(meta))
+    write_atomic(Path(sys.argv[1]), seal(pa.record_batch(cols).replace_schema_metadata(meta)))
 """)
 
 
