@@ -28,7 +28,7 @@ def test_truncated_manifest_is_listed_as_broken_and_the_others_still_show(
         ingest(name, root=root)
     manifest = load("bad", root=root).path / "manifest.json"
     manifest.write_text(manifest.read_text()[:40])  # truncated mid-JSON
-    with pytest.raises(BundleCorrupted, match="manifest.json"):
+    with pytest.raises(BundleCorrupted, match=r"manifest\.json"):
         Manifest.read(manifest.parent)
     assert main(["--root", str(root), "bundles"]) == 0
     out, err = capsys.readouterr()
