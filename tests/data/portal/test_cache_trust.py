@@ -157,10 +157,17 @@ def test_callers_cannot_corrupt_the_cache(bundle: Any, return_type: str, shape: 
             got.columns = [f"x{i}" for i in range(got.width)]
 
 
-def test_axes_names_do_not_leak_between_hits(bundle: Any) -> None:
+@pytest.mark.parametrize("assets,fields", [([0, 1], "close"), (1, "close"),
+                                           ([0, 1], ["open", "close"])])
+def test_axes_names_do_not_leak_between_hits(bundle: Any, assets: Any, fields: Any) -> None:
     p = ArrowDataPortal(bundle, cache=HistoryCache())
     end = p.sessions[40]
+    want = ArrowDataPortal(bundle).history(assets, fields, 20, end_dt=end)
     for _ in range(3):
-        got = p.history([0, 1], "close", 20, end_dt=end)
-        assert got.index.name is None and got.columns.name is None
-        got.index.name, got.columns.name = "when", "who"
+        got = p.history(assets, fields, 20, end_dt=end)
+        assert list(got.index.names) == list(want.index.names)
+        got.index.names = ["when"] * got.index.nlevels
+        if isinstance(got, pd.DataFrame):
+            assert got.columns.name == want.columns.name
+            got.columns.name = "who"
+    assert p.cache is not None and p.cache.hits == 2
