@@ -67,7 +67,10 @@ class DataPortal:
         daily_history_prefetch_length: Accepted, unnecessary (nothing is prefetched).
         rustybt_root: Where converted foreign readers are cached (default ``$RUSTYBT_ROOT``
             or ``~/.rustybt``). Keyword-only, rustybt's addition.
-        cache: An optional ``HistoryCache`` for the underlying portal. Keyword-only.
+        cache: An optional ``HistoryCache`` for the underlying portal, consulted by
+            :meth:`get_history_window` (what zipline's ``BarData.history`` calls). Keys carry
+            the bundle version and the mode, so the cache may be shared with a default-mode
+            ``ArrowDataPortal`` without either being served the other's rounding. Keyword-only.
     """
 
     def __init__(

@@ -2,11 +2,28 @@
 
 Tier 1 keeps entries for the common window lengths (20, 50, 200 bars) until the bundle version
 changes (bounded by ``permanent_maxsize``, after which new tier-1 entries go to tier 2);
-tier 2 is an LRU (:class:`rustybt._lru.LRU`, ``maxsize`` entries). Keys are
-``(assets, field(s), bar_count, end position, perspective/mode)`` built by the portal.
-It is thread-safe (one lock), counts hits and misses, and is cleared when it is bound to a
-portal of another bundle version. Only results that are not views of the map are stored
-(adjusted or forward-filled arrays, DataFrames), and cached arrays are made read-only.
+tier 2 is an LRU (:class:`rustybt._lru.LRU`, ``maxsize`` entries). It is thread-safe (one
+lock) and counts hits and misses.
+
+What a key holds (built by the portal, :meth:`ArrowDataPortal.history` and
+``get_history_window``, hence also the zipline ``DataPortal`` shim): everything that changes
+the result. That is the portal's namespace ``(bundle version, zipline_exact)`` — results
+depend on nothing else of the portal, so one cache may be shared by several portals, of one
+bundle or of several, in either mode, without one ever being served another's values — then
+the method, the assets *as column labels* (their sids and their types: ``0`` and ``Asset(0)``
+are equal and hash alike, but a frame keyed by ints is not one keyed by Assets), the
+field(s), the bar count, frequencies, ``end_dt`` as nanoseconds and the return type. Calls
+the portal cannot key exactly (a non-int ``bar_count``, fields that are neither a str nor a
+list/tuple, unhashable assets, an ``end_dt`` it cannot convert) bypass the cache, so they get
+exactly the uncached result or error. Binding a portal of another bundle version still clears
+the cache (a re-ingested bundle's old entries would otherwise stay in the permanent tier);
+correctness does not depend on it.
+
+Nothing the cache hands out is an alias the caller can corrupt: arrays are stored read-only
+and handed out as read-only views (a view of a read-only array cannot be made writeable
+again); pandas objects are stored and handed out as deep copies, polars frames as clones
+(O(1), copy-on-write); Arrow tables are immutable. Views of the map (already read-only) are not
+stored, nor values of any other type.
 
 Whether it pays off depends on the workload: ``benchmarks/history.py`` measures it.
 """
@@ -15,14 +32,103 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from rustybt._lru import LRU
+import numpy as np
 
-__all__ = ["COMMON_BAR_COUNTS", "HistoryCache", "cache_from_env"]
+from rustybt._lru import LRU
+from rustybt.data.store.calendar_index import to_ns
+
+__all__ = ["COMMON_BAR_COUNTS", "HistoryCache", "cache_from_env", "history_key"]
 
 COMMON_BAR_COUNTS = frozenset({20, 50, 200})
+
+#: An entry: the stored value and how to hand out a fresh copy of it (None: immutable).
+_Entry = tuple[Any, Callable[[Any], Any] | None]
+
+
+def _freezer(value: Any) -> tuple[Any, Callable[[Any], Any] | None] | None:
+    """(value to store, how to hand it out) for a value the cache knows, else None."""
+    if isinstance(value, np.ndarray):
+        if value.base is not None:  # a view: own the data, so nothing can re-enable writes
+            value = value.copy(order="K")
+        value.flags.writeable = False
+        return value, np.ndarray.view
+    module = type(value).__module__
+    if module.startswith("pandas."):
+        frame = _frame_parts(value)
+        if frame is not None:
+            return frame, _rebuild_frame
+        return value.copy(), type(value).copy
+    if module.startswith("polars."):
+        return value.clone(), type(value).clone
+    if module.startswith("pyarrow.") and type(value).__name__ == "Table":
+        return value, None  # immutable
+    return None
+
+
+def _frame_parts(value: Any) -> tuple[np.ndarray, Any, Any] | None:
+    """(read-only values, index, columns) of a one-block float64 DataFrame (a one-field
+    window), else None. Rebuilding one from its parts costs about half of ``copy()``."""
+    from rustybt.data.portal.frames import _BUILD_FRAME
+
+    if (_BUILD_FRAME is None or type(value).__name__ != "DataFrame"
+            or len(value._mgr.blocks) != 1 or value._mgr.blocks[0].dtype != np.float64):
+        return None
+    values = value.to_numpy().copy(order="K")
+    values.flags.writeable = False
+    return values, value.index._view(), value.columns._view()
+
+
+def _rebuild_frame(parts: tuple[np.ndarray, Any, Any]) -> Any:
+    """A fresh frame: its own values, and views of the axes (an Index's name is mutable)."""
+    from rustybt.data.portal.frames import _BUILD_FRAME
+
+    values, index, columns = parts
+    assert _BUILD_FRAME is not None
+    return _BUILD_FRAME(values.copy(order="K"), index._view(), columns._view())
+
+
+def history_key(
+    namespace: Hashable,
+    method: str,
+    assets: Any,
+    fields: Any,
+    bar_count: Any,
+    frequency: Any,
+    data_frequency: Any,
+    end_dt: Any,
+    return_type: Any,
+    single_asset: bool,
+) -> tuple[Any, ...] | None:
+    """The cache key of one history call, or None when the call cannot be keyed exactly.
+
+    ``assets`` must be re-iterable (the caller materializes an iterator first). The assets
+    enter as sids *and* types, because they are the result's labels: ``0``, ``np.int64(0)``,
+    ``True``-like values and ``Asset(0)`` compare equal but label a frame differently.
+    """
+    if type(bar_count) is not int:
+        return None  # 5.0 == 5 and True == 1: leave those to the uncached path
+    tf = type(fields)
+    if tf is str:
+        fkey: Any = fields
+    elif tf is list or tf is tuple:
+        fkey = (tuple(fields), tuple(map(type, fields)))
+    else:
+        return None  # a generator of fields would be consumed by the key
+    try:
+        if single_asset:
+            labels: Any = (assets if type(assets) is int else assets.sid, type(assets))
+        else:
+            labels = (tuple([a if type(a) is int else getattr(a, "sid", a) for a in assets]),
+                      tuple(map(type, assets)))
+        key = (namespace, method, labels, fkey, bar_count, frequency, data_frequency,
+               None if end_dt is None else to_ns(end_dt), return_type, single_asset)
+        hash(key)
+    except Exception:  # unkeyable input (unhashable, bad end_dt): the uncached path reports it
+        return None
+    return key
 
 
 class HistoryCache:
@@ -49,8 +155,8 @@ class HistoryCache:
         self.version: str | None = None
         self.hits = 0
         self.misses = 0
-        self._permanent: dict[Hashable, Any] = {}
-        self._lru: LRU[Hashable, Any] = LRU(maxsize)
+        self._permanent: dict[Hashable, _Entry] = {}
+        self._lru: LRU[Hashable, _Entry] = LRU(maxsize)
         self._lock = threading.Lock()
 
     @property
@@ -87,37 +193,44 @@ class HistoryCache:
             self.hits = self.misses = 0
 
     def get(self, key: Hashable, bar_count: int) -> Any:
-        """The cached value for ``key`` or None (a miss)."""
+        """A fresh copy (arrays: a read-only view) of the value cached for ``key``, or None."""
         if not self.enabled:
             return None
         with self._lock:
+            entry = None
             if bar_count in self.permanent_bar_counts:
-                value = self._permanent.get(key)
-                if value is not None:
-                    self.hits += 1
-                    return value
-            value = self._lru.get(key)
-            if value is None:
-                self.misses += 1
-                return None
+                entry = self._permanent.get(key)
+            if entry is None:
+                entry = self._lru.get(key)
+                if entry is None:
+                    self.misses += 1
+                    return None
             self.hits += 1
-            return value
+        value, fresh = entry
+        return value if fresh is None else fresh(value)
 
-    def put(self, key: Hashable, bar_count: int, value: Any) -> None:
-        """Store ``value`` (arrays are made read-only first)."""
+    def put(self, key: Hashable, bar_count: int, value: Any) -> Any:
+        """Store ``value`` and return what the caller should hand out in its place.
+
+        Arrays are stored read-only (a view is copied first) and a read-only view is returned;
+        pandas/polars objects are stored as a copy and ``value`` is returned as it is; values
+        of other types are not stored.
+        """
         if not self.enabled:
-            return
-        flags = getattr(value, "flags", None)
-        if flags is not None:
-            flags.writeable = False
+            return value
+        frozen = _freezer(value)
+        if frozen is None:
+            return value
+        stored, fresh = frozen
         with self._lock:
             if (
                 bar_count in self.permanent_bar_counts
                 and len(self._permanent) < self.permanent_maxsize
             ):
-                self._permanent[key] = value
-                return
-            self._lru.put(key, value)
+                self._permanent[key] = frozen
+            else:
+                self._lru.put(key, frozen)
+        return stored.view() if fresh is np.ndarray.view else value
 
     def stats(self) -> dict[str, float]:
         """hits, misses, hit_rate and sizes of both tiers."""

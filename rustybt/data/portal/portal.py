@@ -27,7 +27,7 @@ import numpy as np
 
 from rustybt.assets import AssetFinder, SidsNotFound
 from rustybt.data.bundles.protocol import BundleLike
-from rustybt.data.portal.cache import HistoryCache
+from rustybt.data.portal.cache import HistoryCache, history_key
 from rustybt.data.portal.fast import FastHistory
 from rustybt.data.portal.history import HistoryEngine
 from rustybt.data.portal.protocol import DataPortalLike
@@ -79,7 +79,9 @@ class ArrowDataPortal:
         zipline_exact: Reproduce zipline bit for bit: ratios multiplied one at a time in
             zipline's order and history windows rounded to 3 decimals after adjustment.
             The default multiplies by precomputed cumulative factors and does not round.
-        cache: An optional :class:`HistoryCache` for results that cost an allocation.
+        cache: An optional :class:`HistoryCache` for results that cost an allocation, consulted
+            by :meth:`history` and :meth:`get_history_window`. Keys carry the bundle version
+            and the mode, so one cache may be shared by several portals.
     """
 
     def __init__(
@@ -108,6 +110,8 @@ class ArrowDataPortal:
         self._close = engine.d["close"]
         self._adjustment_reader: BundleAdjustmentReader | None = None
         self.cache = cache
+        # what a cache key needs of the portal: results depend on nothing else of it
+        self._cache_ns = (stores.version, self.zipline_exact)
         if cache is not None:
             cache.bind(stores.version)
 
@@ -234,17 +238,18 @@ class ArrowDataPortal:
         cache = self.cache
         key: tuple[Any, ...] | None = None
         if cache is not None:
-            if single_asset:
-                sids: tuple[Any, ...] = (assets if type(assets) is int else assets.sid,)
-            else:
-                sids = tuple([a if type(a) is int else getattr(a, "sid", a) for a in assets])
-            if end_dt is not None:
-                end_dt = to_ns(end_dt)  # once: every path below takes int ns as they are
-            key = (sids, fields if single_field else tuple(fields), bar_count, frequency,
-                   data_frequency, end_dt, return_type, single_asset)
-            hit = cache.get(key, bar_count)
-            if hit is not None:
-                return hit
+            if not single_asset and type(assets) is not list:
+                try:
+                    if iter(assets) is assets:
+                        assets = list(assets)  # an iterator: read once, for key and call
+                except TypeError:
+                    pass  # not iterable: the uncached path says what is wrong
+            key = history_key(self._cache_ns, "history", assets, fields, bar_count, frequency,
+                              data_frequency, end_dt, return_type, single_asset)
+            if key is not None:
+                hit = cache.get(key, bar_count)
+                if hit is not None:
+                    return hit
         out: Any = None
         if single_field and not self.zipline_exact and fields in HISTORY_FIELDS \
                 and bar_count >= 1:
@@ -262,8 +267,9 @@ class ArrowDataPortal:
             out = self._general(HistoryRequest.resolve(
                 assets, fields, bar_count, frequency, end_dt, data_frequency, return_type,
                 self._row, single_asset=single_asset))
-        if key is not None and not (isinstance(out, np.ndarray) and not out.flags.writeable):
-            cache.put(key, bar_count, out)  # type: ignore[union-attr]  # views: not cached
+        if cache is not None and key is not None and not (
+                isinstance(out, np.ndarray) and not out.flags.writeable):  # views: not cached
+            return cache.put(key, bar_count, out)
         return out
 
     def _general(self, req: HistoryRequest) -> Any:
@@ -287,9 +293,23 @@ class ArrowDataPortal:
         """
         if field not in HISTORY_FIELDS:
             raise InvalidField(f"Invalid field: {field}")
-        return self._general(HistoryRequest.resolve(
-            list(assets), field, bar_count, frequency, end_dt, data_frequency, return_type,
+        assets = list(assets)
+        cache = self.cache
+        key: tuple[Any, ...] | None = None
+        if cache is not None:
+            key = history_key(self._cache_ns, "window", assets, field, bar_count, frequency,
+                              data_frequency, end_dt, return_type, False)
+            if key is not None:
+                hit = cache.get(key, bar_count)
+                if hit is not None:
+                    return hit
+        out = self._general(HistoryRequest.resolve(
+            assets, field, bar_count, frequency, end_dt, data_frequency, return_type,
             self._row, single_asset=False))
+        if cache is not None and key is not None and not (
+                isinstance(out, np.ndarray) and not out.flags.writeable):  # views: not cached
+            return cache.put(key, bar_count, out)
+        return out
 
     # ------------------------------------------------------------------ spot values
     def get_spot_value(self, assets: Any, field: str, dt: Any, data_frequency: str) -> Any:
