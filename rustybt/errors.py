@@ -28,6 +28,8 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── InvalidBarCount              (ValueError)
     │   ├── InvalidFrequency             (ValueError)
     │   ├── InvalidReturnType            (ValueError)
+    │   ├── InvalidAsset                 (TypeError)
+    │   ├── InvalidDate                  (ValueError)
     │   └── NoDataForFrequency           (ValueError)
     └── SQLError
         ├── SQLQueryError                (ValueError)
@@ -59,7 +61,9 @@ __all__ = [
     "HistoryWindowStartsBeforeData",
     "IngestError",
     "IngestWarning",
+    "InvalidAsset",
     "InvalidBarCount",
+    "InvalidDate",
     "InvalidField",
     "InvalidFrequency",
     "InvalidReturnType",
@@ -333,6 +337,15 @@ class InvalidFrequency(ArrowPortalError, ValueError):
 
 class InvalidReturnType(ArrowPortalError, ValueError):
     """A ``return_type`` other than the ones ``history()`` supports."""
+
+
+class InvalidAsset(ArrowPortalError, TypeError):
+    """An asset that is neither an object with ``.sid`` nor an integer sid (a float, a bool,
+    a symbol string: resolve symbols with ``asset_finder.lookup_symbol`` first)."""
+
+
+class InvalidDate(ArrowPortalError, ValueError):
+    """A datetime argument that is not a date (``NaT``)."""
 
 
 class NoDataForFrequency(ArrowPortalError, ValueError):
