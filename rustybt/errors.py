@@ -29,6 +29,8 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── InvalidBarCount              (ValueError)
     │   ├── InvalidFrequency             (ValueError)
     │   ├── InvalidReturnType            (ValueError)
+    │   ├── InvalidAsset                 (TypeError)
+    │   ├── InvalidDate                  (ValueError)
     │   └── NoDataForFrequency           (ValueError)
     └── SQLError
         ├── SQLQueryError                (ValueError)
@@ -60,8 +62,10 @@ __all__ = [
     "HistoryWindowStartsBeforeData",
     "IngestError",
     "IngestWarning",
+    "InvalidAsset",
     "InvalidBarCount",
     "InvalidBundleName",
+    "InvalidDate",
     "InvalidField",
     "InvalidFrequency",
     "InvalidReturnType",
@@ -343,6 +347,15 @@ class InvalidFrequency(ArrowPortalError, ValueError):
 
 class InvalidReturnType(ArrowPortalError, ValueError):
     """A ``return_type`` other than the ones ``history()`` supports."""
+
+
+class InvalidAsset(ArrowPortalError, TypeError):
+    """An asset that is neither an object with ``.sid`` nor an integer sid (a float, a bool,
+    a symbol string: resolve symbols with ``asset_finder.lookup_symbol`` first)."""
+
+
+class InvalidDate(ArrowPortalError, ValueError):
+    """A datetime argument that is not a date (``NaT``)."""
 
 
 class NoDataForFrequency(ArrowPortalError, ValueError):

@@ -141,6 +141,17 @@ class Oracle:
         later = [s for s, c in zip(self.sessions, self.closes, strict=True) if c >= ts]
         return later[0]
 
+    def end_session_of(self, dt: object) -> pd.Timestamp:
+        """:meth:`session_of` for a history ``end_dt``: IndexError (NoDataOnDate) before the
+        first session (its label and its first minute), never the first session rolled onto."""
+        ts = pd.Timestamp(dt)  # type: ignore[arg-type]
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        first = self.cal.first_minutes[self.sessions[0]].tz_convert("UTC").tz_localize(None)
+        if ts < min(self.sessions[0], first):
+            raise IndexError(f"{ts} is before the first session")
+        return self.session_of(dt)
+
     def minute_of(self, dt: object) -> pd.Timestamp:
         ts = pd.Timestamp(dt)  # type: ignore[arg-type]
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -221,7 +232,7 @@ class Oracle:
         return values
 
     def daily_history(self, sid: int, field: str, bar_count: int, end_dt: object) -> pd.Series:
-        end = self.session_of(end_dt)
+        end = self.end_session_of(end_dt)
         pos = self.sessions.get_loc(end)
         if pos - bar_count + 1 < 0:
             raise BeforeData
@@ -269,7 +280,7 @@ class Oracle:
 
     def minute_daily_history(self, sid: int, field: str, bar_count: int,
                              end_dt: object) -> pd.Series:
-        end = self.session_of(end_dt)
+        end = self.end_session_of(end_dt)
         pos = self.sessions.get_loc(end)
         if pos - bar_count + 1 < 0:
             raise BeforeData

@@ -8,7 +8,11 @@ others). ``'1m'`` for one asset: a view of the minute map when possible. Anythin
 
 These take the user's raw arguments and build no :class:`~.request.HistoryRequest`: at ~1.3 µs
 per call for one asset, building a request (≥ 1 µs) would double the cost. ``end_dt`` is still
-converted once (by ``CalendarIndex.session_index``/``minute_index``, which pass ints through).
+converted once (by ``CalendarIndex.session_index``/``minute_index``, which pass ints through,
+and raise there for an ``end_dt`` before the data or NaT: no window ever rolls forward onto the
+first session). Assets are read the cheap way first (``int`` or ``.sid``); anything else
+(``np.int64`` sids, or a float/bool/str that :func:`~.request.sid_of` refuses) falls back on
+``sid_of`` only when the cheap way raised.
 Hot code reads attributes copied onto this object at construction (one lookup, not a chain
 through the stores) and inlines small helpers where a call costs ~0.1 µs (measured).
 """
@@ -52,7 +56,13 @@ class FastHistory:
         s = e - bar_count + 1
         if s < 0:
             starts_before_data(cal, bar_count)
-        sid = asset if type(asset) is int else int(asset.sid)
+        if type(asset) is int:
+            sid = asset
+        else:
+            try:
+                sid = int(asset.sid)
+            except AttributeError:  # np.integer sids (free when not raised), or InvalidAsset
+                sid = sid_of(asset)
         r = self._row.get(sid)
         if r is None:
             raise SidsNotFound([sid])
@@ -93,7 +103,7 @@ class FastHistory:
         row_of = self._row
         try:
             rows = [row_of[a if type(a) is int else a.sid] for a in assets]
-        except (KeyError, AttributeError):
+        except (KeyError, AttributeError):  # np.integer sids; sid_of refuses floats and bools
             rows = list(rows_of(row_of, [sid_of(a) for a in assets]))
         d = self._d
         block = d["close" if field == "price" else field][rows, s : e + 1]
@@ -126,7 +136,13 @@ class FastHistory:
         assert cal.minutes is not None and cal.minute_session is not None
         b = len(cal.minutes) - 1 if end_dt is None else cal.minute_index(end_dt)
         a = b - bar_count + 1
-        sid = asset if type(asset) is int else int(asset.sid)
+        if type(asset) is int:
+            sid = asset
+        else:
+            try:
+                sid = int(asset.sid)
+            except AttributeError:  # np.integer sids, or InvalidAsset
+                sid = sid_of(asset)
         r = self._row.get(sid)
         mr = store.row_of.get(sid)
         if a < 0 or r is None or mr is None:

@@ -35,8 +35,10 @@ from rustybt.data.portal.queries import Queries
 from rustybt.data.portal.request import (
     DATA_FREQ,
     HISTORY_FIELDS,
+    SCALARS,
     SPOT_FIELDS,
     HistoryRequest,
+    sid_of,
 )
 from rustybt.data.portal.shape import shape_result
 from rustybt.data.portal.spot import SpotReader
@@ -233,8 +235,8 @@ class ArrowDataPortal:
             NoDataOnDate, HistoryWindowStartsBeforeData, NoDataForFrequency.
         """
         single_field = type(fields) is str
-        single_asset = type(assets) is int or (type(assets) is not list
-                                               and hasattr(assets, "sid"))
+        single_asset = type(assets) is int or (type(assets) is not list and (
+            hasattr(assets, "sid") or isinstance(assets, SCALARS)))  # np.int64, or refused
         cache = self.cache
         key: tuple[Any, ...] | None = None
         if cache is not None:
@@ -252,7 +254,7 @@ class ArrowDataPortal:
                     return hit
         out: Any = None
         if single_field and not self.zipline_exact and fields in HISTORY_FIELDS \
-                and bar_count >= 1:
+                and type(bar_count) is int and bar_count >= 1:
             if frequency == "1d" and data_frequency in (None, "daily"):
                 if single_asset:
                     if return_type == "array":
@@ -314,7 +316,7 @@ class ArrowDataPortal:
     # ------------------------------------------------------------------ spot values
     def get_spot_value(self, assets: Any, field: str, dt: Any, data_frequency: str) -> Any:
         """Value of ``field`` at ``dt``: a scalar for one asset, a list for an iterable."""
-        if type(assets) is int or hasattr(assets, "sid"):
+        if type(assets) is int or hasattr(assets, "sid") or isinstance(assets, SCALARS):
             return self.get_scalar_asset_spot_value(assets, field, dt, data_frequency)
         return [self.get_scalar_asset_spot_value(a, field, dt, data_frequency) for a in assets]
 
@@ -322,7 +324,13 @@ class ArrowDataPortal:
         self, asset: Any, field: str, dt: Any, data_frequency: str
     ) -> Any:
         """Spot value for one asset (float; int for volume; Timestamp/NaT for last_traded)."""
-        sid = asset if type(asset) is int else int(asset.sid)
+        if type(asset) is int:
+            sid = asset
+        else:
+            try:
+                sid = int(asset.sid)
+            except AttributeError:  # np.integer sids (free when not raised), or InvalidAsset
+                sid = sid_of(asset)
         r = self._row.get(sid)
         if r is None:
             raise SidsNotFound([sid])

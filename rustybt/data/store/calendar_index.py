@@ -8,20 +8,30 @@ Session resolution follows zipline's ``trading_calendar.minute_to_session(dt)``:
 whose last minute is the first one at or after ``dt`` — a trading minute maps to its session,
 a time outside trading hours (a weekend, a holiday, an evening) rolls *forward* to the next
 session. Minute resolution takes the last trading minute at or before ``dt``.
+
+Before the data: a ``dt`` earlier than the first session (its label and its first minute)
+raises :class:`~rustybt.errors.NoDataOnDate` naming the date and the first session, in both
+lookups, and never rolls forward onto the first session: that would hand a window of future
+bars to a backtest that starts before the bundle (zipline's calendar raises there too). An int
+``dt`` is nanoseconds since the epoch, so ``20240102`` is a 1970 date and raises the same way.
+``NaT`` raises :class:`~rustybt.errors.InvalidDate`. Both checks sit on branches the lookups
+already take (a dict miss, then a compare when the search lands on position 0): the hit path
+costs nothing more.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from rustybt.errors import NoDataOnDate
+from rustybt.errors import InvalidDate, NoDataOnDate
 
 __all__ = ["CalendarIndex", "to_ns"]
 
 _NS_PER_DAY = 86_400 * 1_000_000_000
+_NAT_NS = -(2**63)  # pd.NaT.value and np.datetime64('NaT') as int64
 
 
 def to_ns(dt: Any) -> int:
@@ -64,6 +74,9 @@ class CalendarIndex:
         pos = {int(v): i for i, v in enumerate(sessions.tolist())}
         pos.update({int(v): i for i, v in enumerate(last_minutes.tolist())})
         self._session_pos = pos
+        #: Earliest instant that belongs to the data: the first session's label or first
+        #: minute, whichever is earlier (a session can open the UTC day before its label).
+        self.first_ns = min(int(sessions[0]), int(first_minutes[0])) if len(sessions) else 0
         self.minutes: np.ndarray | None = None
         self.minute_session: np.ndarray | None = None
         self.session_first_row: np.ndarray | None = None
@@ -83,7 +96,22 @@ class CalendarIndex:
         idx = int(np.searchsorted(self.last_minutes, ns, side="left"))
         if idx >= self.n_sessions:
             raise NoDataOnDate(f"{_label(ns)} is after the bundle's last session")
+        if idx == 0 and ns < self.first_ns:
+            self.before_data(ns)
         return idx
+
+    def before_data(self, ns: int, first_minute: int | None = None) -> NoReturn:
+        """Raise for a ``dt`` before the data: NoDataOnDate naming it and the first session
+        (and the first trading minute for a minute lookup); InvalidDate for NaT."""
+        if ns == _NAT_NS:
+            raise InvalidDate("end_dt is NaT: a history window needs a date")
+        first = f"first session {_label(int(self.sessions[0]))}"
+        if first_minute is not None:
+            first = f"first trading minute {_label(first_minute)} (UTC, {first})"
+        raise NoDataOnDate(
+            f"end_dt {_label(ns)} is before the data's {first}: no bars exist there "
+            "(later bars are never served in their place)"
+        )
 
     def spot_session(self, ns: int) -> int:
         """Like :meth:`session_index` for int ns, but ``n_sessions`` past the end (no raise).
@@ -111,11 +139,14 @@ class CalendarIndex:
         ns = dt if type(dt) is int else to_ns(dt)
         idx = int(np.searchsorted(self.minutes, ns, side="right")) - 1
         if idx < 0:
-            raise NoDataOnDate(f"{_label(ns)} is before the bundle's first trading minute")
+            self.before_data(ns, int(self.minutes[0]))
         if idx == len(self.minutes) - 1 and ns > int(self.minutes[-1]) + _NS_PER_DAY:
             raise NoDataOnDate(f"{_label(ns)} is after the bundle's last trading minute")
         return idx
 
 
 def _label(ns: int) -> str:
-    return str(np.datetime64(ns, "ns"))
+    """``ns`` for a message: a date for midnight, else date and time (UTC)."""
+    text = str(np.datetime64(ns, "ns"))
+    return text[:10] if text.endswith("T00:00:00.000000000") else text.replace(
+        "T", " ").removesuffix(".000000000")
