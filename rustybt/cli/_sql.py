@@ -243,7 +243,7 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
 
     tty = stdin.isatty()
     readline = _setup_readline(tty)
-    cursor = engine.new_cursor()
+    session = engine.session()
     if tty:  # pragma: no cover - only with a terminal
         out.write(f"rustybt sql on {engine.bundle!r}. End statements with ';'. .help for help.\n")
     buffer: list[str] = []
@@ -272,13 +272,14 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
             text = "\n".join(buffer)
             buffer = []
             try:
-                reader = engine.stream(text, cursor=cursor)
+                reader = session.stream(text)
                 write_result(reader, "table", None, out, max_rows=100)
             except SQLError as exc:
                 out.write(f"error: {exc}\n")
                 continue
             out.flush()
     finally:
+        session.close()
         if readline is not None:  # pragma: no cover
             try:
                 path = _history_file()

@@ -26,7 +26,7 @@ import pyarrow as pa
 from rustybt._lru import LRU
 from rustybt.data.sql._translate import translate_error
 from rustybt.data.sql.result import SQLResult
-from rustybt.data.sql.sandbox import open_sandbox
+from rustybt.data.sql.sandbox import CATALOG, open_sandbox
 from rustybt.data.sql.views import PUBLIC_RELATIONS, build_catalog, load_sources
 from rustybt.data.sql.window import asof_join_sql, rolling_sql
 from rustybt.errors import SQLQueryError
@@ -40,12 +40,16 @@ __all__ = [
     "BundleSQL",
     "Params",
     "SQLResult",
+    "SQLSession",
     "bundle_sql",
     "sql",
 ]
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 """Query parameters: a sequence for ``?`` placeholders or a mapping for ``$name``."""
+
+# Statements that read and create nothing: they may run on the thread's long-lived cursor.
+_READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
 
 
 class BundleSQL:
@@ -97,6 +101,47 @@ class BundleSQL:
             self._local.cursor = cur
         return cur
 
+    def session(self) -> SQLSession:
+        """A private cursor whose TEMP tables, views and macros last until the session closes.
+
+        Outside a session each call is on its own: what a query creates (``CREATE TEMP ...``)
+        is gone when the call returns, so it can never change a later query's results::
+
+            with engine.session() as s:
+                s.query("CREATE TEMP TABLE top AS SELECT sid FROM assets LIMIT 10")
+                s.query("SELECT * FROM daily_bars JOIN top USING (sid)")
+        """
+        return SQLSession(self, self.new_cursor())
+
+    def _cursor_for(
+        self, query: str, cursor: duckdb.DuckDBPyConnection | None
+    ) -> tuple[duckdb.DuckDBPyConnection, bool]:
+        """The cursor a call runs on, and whether it is a scratch cursor to release afterwards.
+
+        Plain reads (every statement a SELECT or EXPLAIN, as DuckDB's parser says) run on the
+        thread's cursor; anything else (``CREATE TEMP``, ``PREPARE``...) on a fresh cursor
+        closed after the call, so nothing a call creates outlives it. With ``cursor`` (a
+        session) the caller chose the lifetime.
+        """
+        if cursor is not None:
+            return cursor, False
+        try:
+            kinds = {st.type for st in duckdb.extract_statements(query)}
+        except duckdb.Error as exc:
+            raise translate_error(exc, query, self.relations, self.bundle.name) from exc
+        if kinds <= _READ_STATEMENTS:
+            return self.cursor(), False
+        return self.new_cursor(), True
+
+    def _release(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Close a cursor from :meth:`new_cursor` (a scratch cursor or a session's)."""
+        with self._lock:
+            if cur in self._cursors:
+                self._cursors.remove(cur)
+            else:
+                return
+        cur.close()
+
     def close(self) -> None:
         """Close every cursor and the database."""
         with self._lock:
@@ -125,19 +170,26 @@ class BundleSQL:
         Args:
             query: SQL text; one or more statements.
             params: Values for ``?`` (sequence) or ``$name`` (mapping) placeholders.
-            cursor: Run on this cursor instead of the thread's own (e.g. an interactive session).
+            cursor: Run on this cursor instead of the thread's own (e.g. an interactive session;
+                prefer :meth:`session`).
+
+        What the call creates (``CREATE TEMP TABLE``/``VIEW``/``MACRO``...) is visible to its
+        later statements and gone when it returns; use :meth:`session` to keep it.
 
         Raises:
             SQLAccessDenied: The sandbox refused it (writes, files, ATTACH, extensions, SET).
             SQLQueryError: DuckDB rejected it; the message lists the available relations.
         """
-        cur = cursor if cursor is not None else self.cursor()
+        cur, scratch = self._cursor_for(query, cursor)
         try:
             # DuckDB answers every statement with a relation (DDL gives 'Count'/'Success').
             rel = cur.sql(query) if params is None else cur.sql(query, params=params)
             return SQLResult(rel.to_arrow_table())
         except duckdb.Error as exc:
             raise translate_error(exc, query, self.relations, self.bundle.name) from exc
+        finally:
+            if scratch:
+                self._release(cur)
 
     __call__ = query
 
@@ -165,13 +217,17 @@ class BundleSQL:
             SQLAccessDenied: The sandbox refused it (also while reading batches).
             SQLQueryError: DuckDB rejected it (also while reading batches).
         """
-        cur = cursor if cursor is not None else self.cursor()
+        cur, scratch = self._cursor_for(query, cursor)
         try:
             rel = cur.sql(query) if params is None else cur.sql(query, params=params)
             if rel is None:  # a statement without a result
+                if scratch:
+                    self._release(cur)
                 return pa.RecordBatchReader.from_batches(pa.schema([]), [])
             reader = rel.to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
+            if scratch:
+                self._release(cur)
             raise translate_error(exc, query, self.relations, self.bundle.name) from exc
 
         def batches() -> Iterator[pa.RecordBatch]:
@@ -181,6 +237,9 @@ class BundleSQL:
                 # an error while DuckDB produces rows crosses the Arrow C stream as OSError
                 err = exc if isinstance(exc, duckdb.Error) else duckdb.Error(str(exc))
                 raise translate_error(err, query, self.relations, self.bundle.name) from exc
+            finally:  # read to the end, failed or dropped: a scratch cursor goes
+                if scratch:
+                    self._release(cur)
 
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
 
@@ -194,8 +253,9 @@ class BundleSQL:
             )
         rows = self.query(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = ? ORDER BY ordinal_position",
-            [relation],
+            "WHERE table_catalog = ? AND table_schema = 'main' AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [CATALOG, relation],
         ).arrow()
         names, types = rows["column_name"].to_pylist(), rows["data_type"].to_pylist()
         return list(zip(names, types, strict=True))
@@ -282,6 +342,43 @@ class BundleSQL:
             return self.query(text, cursor=cur)
         finally:
             cur.unregister(name)
+
+
+class SQLSession:
+    """Queries on one private cursor of a :class:`BundleSQL` (from :meth:`BundleSQL.session`).
+
+    TEMP tables, views and macros created in the session last until :meth:`close` (or the end
+    of the ``with`` block). One thread at a time. The bundle's own views never read them.
+    """
+
+    def __init__(self, engine: BundleSQL, cursor: duckdb.DuckDBPyConnection) -> None:
+        self.engine = engine
+        self.cursor = cursor
+
+    def __repr__(self) -> str:
+        return f"SQLSession({self.engine.bundle!r})"
+
+    def __enter__(self) -> SQLSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(self, query: str, params: Params = None) -> SQLResult:
+        """:meth:`BundleSQL.query` on the session's cursor."""
+        return self.engine.query(query, params, cursor=self.cursor)
+
+    __call__ = query
+
+    def stream(
+        self, query: str, params: Params = None, *, batch_rows: int = 65_536
+    ) -> pa.RecordBatchReader:
+        """:meth:`BundleSQL.stream` on the session's cursor."""
+        return self.engine.stream(query, params, batch_rows=batch_rows, cursor=self.cursor)
+
+    def close(self) -> None:
+        """Drop the session's TEMP objects (close its cursor); idempotent."""
+        self.engine._release(self.cursor)
 
 
 def _to_arrow(table: Any) -> pa.Table:

@@ -15,7 +15,11 @@ Safety comes from DuckDB's own settings, never from inspecting SQL text:
 
 After opening, the private directory is deleted; the open database keeps its catalog in
 memory. Each connection may still create ``TEMP`` tables and views (memory only, private to
-that connection, gone when it closes): a scratch space that cannot reach the bundle.
+that connection, gone when it closes): a scratch space that cannot reach the bundle. The
+bundle's relations live in schema ``rb`` of the catalog (``main`` holds the names users query),
+so no TEMP object can shadow what the bundle's own views and helpers read; and
+:class:`~rustybt.data.sql.engine.BundleSQL` runs any statement that could create one on a
+cursor of its own, closed after the call, unless the user opened a session.
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["LOCKED_SETTINGS", "open_sandbox"]
+__all__ = ["CATALOG", "LOCKED_SETTINGS", "open_sandbox"]
+
+CATALOG = "bundle"
+"""Name of the read-only catalog (database) holding the bundle's relations.
+
+Users query ``bundle.main.<name>`` (or just ``<name>``); internal views and helper SQL read
+``bundle.rb.<name>`` (see :data:`rustybt.data.sql.views.INTERNAL_SCHEMA`).
+"""
 
 # Settings given when the read-only database starts.
 _STARTUP_CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -68,7 +79,7 @@ def open_sandbox(
     """
     tmp = Path(tempfile.mkdtemp(prefix="rustybt-sql-"))
     try:
-        path = tmp / "views.duckdb"
+        path = tmp / f"{CATALOG}.duckdb"
         writer = duckdb.connect(str(path))
         try:
             build(writer)
