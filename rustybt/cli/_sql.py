@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from rustybt.cli._table import Column, print_table
 
-__all__ = ["FORMATS", "add_commands", "interactive", "write_result"]
+__all__ = ["FORMATS", "add_commands", "check_output", "interactive", "write_result"]
 
 FORMATS = ("table", "csv", "json", "parquet")
 _PROMPT, _MORE = "sql> ", "  -> "
@@ -167,12 +167,48 @@ def write_result(
             _write_json(reader, sink)
 
 
+def check_output(output: str, protected: list[Path]) -> str | None:
+    """Why ``output`` cannot be written (None when it can): inside a bundles directory, or in
+    a directory that does not exist."""
+    path = Path(output).expanduser()
+    resolved = path.resolve()
+    for folder in protected:
+        folder = folder.expanduser().resolve()
+        if resolved == folder or resolved.is_relative_to(folder):
+            return (
+                f"refusing to write --output {output}: it is inside the bundles directory "
+                f"{folder}, and writing there would change a bundle; choose a path outside it"
+            )
+    if path.is_dir():
+        return f"cannot write --output {output}: it is a directory"
+    if not resolved.parent.is_dir():
+        return f"cannot write --output {output}: directory {path.parent} does not exist"
+    return None
+
+
+def _protected(args: argparse.Namespace, bundle: Any) -> list[Path]:
+    """The root's bundles directory and the loaded bundle's own (a bundle given by path)."""
+    from rustybt.data.bundles import bundle_root
+
+    return [bundle_root(getattr(args, "root", None)) / "bundles", Path(bundle.path).parent]
+
+
 def _run(args: argparse.Namespace) -> int:
     from rustybt import SQLError
     from rustybt.data.sql.engine import bundle_sql
 
     try:
-        engine = bundle_sql(_load(args))
+        bundle = _load(args)
+    except (OSError, KeyError) as exc:
+        print(f"rustybt sql: {exc}", file=sys.stderr)
+        return 2
+    if args.output is not None:
+        problem = check_output(args.output, _protected(args, bundle))
+        if problem is not None:
+            print(f"rustybt sql: {problem}", file=sys.stderr)
+            return 2
+    try:
+        engine = bundle_sql(bundle)
     except (OSError, KeyError) as exc:
         print(f"rustybt sql: {exc}", file=sys.stderr)
         return 2
@@ -183,6 +219,10 @@ def _run(args: argparse.Namespace) -> int:
         write_result(reader, args.format, args.output, sys.stdout, args.max_rows)
     except SQLError as exc:
         print(f"rustybt sql: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the output file: permission, disk full...
+        where = args.output if args.output is not None else "stdout"
+        print(f"rustybt sql: cannot write --output {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0
 
