@@ -217,3 +217,48 @@ def test_console_script_in_a_real_process(small_bundle: Bundle, tmp_path: Path) 
     )
     assert proc.returncode == 0, proc.stderr
     assert "S1" in proc.stdout and "S2" in proc.stdout
+
+
+RUNAWAY = "SELECT max(hash(range)) FROM range(1000000000000)"
+
+
+def test_timeout_memory_limit_and_spill_options(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "t", RUNAWAY, "--timeout", "0.2") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rustybt sql: query interrupted after its timeout of 0.2 s")
+    assert _run(tmp_path, "t", "SELECT 1", "--timeout", "0") == 1
+    assert "timeout must be a positive number" in capsys.readouterr().err
+    q = "SELECT current_setting('memory_limit') AS m"
+    assert _run(tmp_path, "t", q, "--memory-limit", "100MB", "--spill", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == ["m", '"95.3 MiB"']
+    assert list((tmp_path / "tmp").iterdir()) == []  # the private spill directory is gone
+    assert _run(tmp_path, "t", "SELECT 1", "--memory-limit", "lots") == 2
+    assert "--memory-limit lots" in capsys.readouterr().err
+    small_bundle.verify()
+
+
+def test_ctrl_c_interrupts_the_query(small_bundle: Bundle, tmp_path: Path) -> None:
+    """A real process running a runaway query: SIGINT stops it, exit 130, one line."""
+    import os
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rustybt", "--root", str(tmp_path), "sql", "t", RUNAWAY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(6.0)  # imports, catalog, then deep inside the cross join
+    assert proc.poll() is None
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.perf_counter() - t0 < 10
+    assert proc.returncode == 130, err
+    assert err == "rustybt sql: interrupted\n" and out == ""
+    small_bundle.verify()

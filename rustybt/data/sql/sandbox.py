@@ -65,6 +65,8 @@ def open_sandbox(
     build: Callable[[duckdb.DuckDBPyConnection], None],
     *,
     threads: int | None = None,
+    memory_limit: str | None = None,
+    spill_dir: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Build a catalog with ``build(connection)``, reopen it read-only and lock it down.
 
@@ -73,6 +75,11 @@ def open_sandbox(
             Python objects; views referring to them are re-bound at query time, so every
             connection that queries must register the same names.
         threads: DuckDB worker threads (default: DuckDB's default, the core count).
+        memory_limit: DuckDB's ``memory_limit`` (e.g. ``'2GB'``; default 80 % of RAM).
+        spill_dir: An existing private directory where DuckDB may spill what does not fit in
+            ``memory_limit``. The local file system then stays enabled, and DuckDB lets
+            queries read and write files in that one directory (never elsewhere: external
+            access stays off); without it nothing is ever written.
 
     Returns:
         The locked, read-only root connection. Use ``.cursor()`` per thread.
@@ -88,8 +95,14 @@ def open_sandbox(
         config: dict[str, str | bool | int | float | list[str]] = dict(_STARTUP_CONFIG)
         if threads is not None:
             config["threads"] = int(threads)
+        if memory_limit is not None:
+            config["memory_limit"] = str(memory_limit)
+        if spill_dir is not None:
+            config["temp_directory"] = str(spill_dir)
         con = duckdb.connect(str(path), read_only=True, config=config)
-        for name, value in LOCKED_SETTINGS:
+        for name, value in LOCKED_SETTINGS:  # all set before the lock, the lock last
+            if name == "disabled_filesystems" and spill_dir is not None:
+                continue  # spilling writes through the local file system
             con.execute(f"SET {name} = {value}")
         return con
     finally:

@@ -221,3 +221,62 @@ def test_python_variables_are_not_scanned(sandbox: BundleSQL) -> None:
         sandbox.cursor().sql("SELECT * FROM secret_frame").fetchall()
     plain = duckdb.connect()  # control: an unlocked connection would read it
     assert plain.sql("SELECT * FROM secret_frame").fetchall() == [("hunter2",)]
+
+
+# A query that would run for hours: a scan of 10^12 generated rows.
+RUNAWAY = "SELECT max(hash(range)) FROM range(1000000000000)"
+
+
+def test_timeout_interrupts_a_runaway_query(small_bundle: Bundle) -> None:
+    import time
+
+    from rustybt.errors import SQLTimeout
+
+    with BundleSQL(small_bundle, threads=2) as s:
+        for run in (
+            lambda: s.query(RUNAWAY, timeout=0.2),
+            lambda: s.stream(RUNAWAY, timeout=0.2).read_all(),
+            lambda: rustybt.sql(small_bundle, RUNAWAY, timeout=0.2),
+        ):
+            t0 = time.perf_counter()
+            with pytest.raises(SQLTimeout, match=r"timeout of 0\.2 s") as info:
+                run()
+            assert time.perf_counter() - t0 < 3.0
+            assert isinstance(info.value, TimeoutError) and isinstance(info.value, SQLError)
+            assert info.value.timeout == 0.2 and info.value.query == RUNAWAY
+        with s.session() as session, pytest.raises(SQLTimeout):
+            session.query(RUNAWAY, timeout=0.1)
+        # The cursor is usable at once, and a generous timeout changes nothing.
+        assert s.query("SELECT count(*) FROM daily_bars", timeout=30).fetchall() == [(58,)]
+        # A plain error under a timeout stays a plain error.
+        with pytest.raises(SQLQueryError):
+            s.query("SELECT nope FROM daily_bars", timeout=30)
+        for bad in (0, -1, float("nan"), float("inf")):
+            with pytest.raises(ValueError, match="timeout"):
+                s.query("SELECT 1", timeout=bad)
+        with pytest.raises(TypeError, match="timeout"):
+            s.query("SELECT 1", timeout="1")  # type: ignore[arg-type]
+
+
+def test_memory_limit_and_spill_inside_the_root(small_bundle: Bundle, tmp_path: Path) -> None:
+    big_sort = (
+        "SELECT sum(x) FROM (SELECT range * 7 % 1000003 AS x FROM range(30000000) ORDER BY x)"
+    )
+    with BundleSQL(small_bundle, threads=2, memory_limit="100MB") as s:
+        assert s.query("SELECT current_setting('memory_limit')").fetchall() == [("95.3 MiB",)]
+        with pytest.raises(SQLError, match=r"(?i)memory|disabled"):
+            s.query(big_sort)
+        with pytest.raises(SQLAccessDenied):
+            s.query("SET memory_limit = '10GB'")  # locked after it was set
+    spill = tmp_path / "root" / "tmp"
+    with BundleSQL(small_bundle, threads=2, memory_limit="100MB", spill_dir=spill) as s:
+        assert s.query(big_sort).fetchall() == [(14999985028485,)]
+        (private,) = list(spill.iterdir())
+        assert private.name.startswith("sql-spill-")
+        # Outside the private spill directory files stay out of reach.
+        with pytest.raises(SQLAccessDenied):
+            s.query(f"COPY (SELECT 1) TO '{tmp_path}/x.csv'")
+        with pytest.raises(SQLAccessDenied):
+            s.query("SELECT * FROM read_text('/etc/hostname')")
+    assert list(spill.iterdir()) == []  # removed on close
+    small_bundle.verify()
