@@ -34,7 +34,8 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   └── NoDataForFrequency           (ValueError)
     └── SQLError
         ├── SQLQueryError                (ValueError)
-        └── SQLAccessDenied              (PermissionError)
+        ├── SQLAccessDenied              (PermissionError)
+        └── SQLTimeout                   (TimeoutError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -78,6 +79,7 @@ __all__ = [
     "SQLAccessDenied",
     "SQLError",
     "SQLQueryError",
+    "SQLTimeout",
     "SidsNotFound",
     "SourceNotFound",
     "SourceOptionError",
@@ -383,3 +385,15 @@ class SQLQueryError(SQLError, ValueError):
 
 class SQLAccessDenied(SQLError, PermissionError):
     """The sandbox refused the query: it would write, reach outside the bundle or unlock it."""
+
+
+class SQLTimeout(SQLError, TimeoutError):
+    """The query ran past its ``timeout`` and was interrupted (nothing was returned).
+
+    Attributes:
+        timeout: The limit in seconds.
+    """
+
+    def __init__(self, message: str, *, query: str, duckdb_message: str, timeout: float) -> None:
+        super().__init__(message, query=query, duckdb_message=duckdb_message)
+        self.timeout = timeout

@@ -1,8 +1,12 @@
 """``rustybt sql``: run read-only SQL over a bundle, or open an interactive prompt.
 
 rustybt sql BUNDLE "SELECT ..." [--format table|csv|json|parquet] [--output FILE]
-                                [--version V] [--param VALUE ...]
+                                [--version V] [--param VALUE ...] [--timeout SECONDS]
+                                [--memory-limit 2GB] [--spill]
 rustybt sql BUNDLE                # interactive: statements end with ';'
+
+Ctrl-C interrupts the running query (exit status 130); ``--timeout`` interrupts it after
+SECONDS (exit status 1, a one-line message).
 """
 
 from __future__ import annotations
@@ -11,15 +15,19 @@ import argparse
 import contextlib
 import csv
 import io
+import os
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+import duckdb
 import pyarrow as pa
 
 from rustybt.cli._table import Column, print_table
 
-__all__ = ["FORMATS", "add_commands", "interactive", "write_result"]
+__all__ = ["FORMATS", "add_commands", "check_output", "interactive", "write_result"]
 
 FORMATS = ("table", "csv", "json", "parquet")
 _PROMPT, _MORE = "sql> ", "  -> "
@@ -53,6 +61,15 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
         type=int,
         default=100,
         help="rows shown by --format table (only those are kept in memory; the rest are counted)",
+    )
+    p.add_argument("--timeout", type=float, default=None, help="interrupt the query after SECONDS")
+    p.add_argument(
+        "--memory-limit", default=None, help="DuckDB memory limit, e.g. 2GB (default 80%% of RAM)"
+    )
+    p.add_argument(
+        "--spill",
+        action="store_true",
+        help="spill what exceeds the memory limit to a private directory under <root>/tmp",
     )
     p.set_defaults(func=_run)
 
@@ -167,24 +184,131 @@ def write_result(
             _write_json(reader, sink)
 
 
-def _run(args: argparse.Namespace) -> int:
-    from rustybt import SQLError
-    from rustybt.data.sql.engine import bundle_sql
+def check_output(output: str, protected: list[Path]) -> str | None:
+    """Why ``output`` cannot be written (None when it can): inside a bundles directory, or in
+    a directory that does not exist."""
+    path = Path(output).expanduser()
+    resolved = path.resolve()
+    for folder in protected:
+        folder = folder.expanduser().resolve()
+        if resolved == folder or resolved.is_relative_to(folder):
+            return (
+                f"refusing to write --output {output}: it is inside the bundles directory "
+                f"{folder}, and writing there would change a bundle; choose a path outside it"
+            )
+    if path.is_dir():
+        return f"cannot write --output {output}: it is a directory"
+    if not resolved.parent.is_dir():
+        return f"cannot write --output {output}: directory {path.parent} does not exist"
+    return None
 
+
+def _protected(args: argparse.Namespace, bundle: Any) -> list[Path]:
+    """The root's bundles directory and the loaded bundle's own (a bundle given by path)."""
+    from rustybt.data.bundles import bundle_root
+
+    return [bundle_root(getattr(args, "root", None)) / "bundles", Path(bundle.path).parent]
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
-        engine = bundle_sql(_load(args))
+        bundle = _load(args)
     except (OSError, KeyError) as exc:
         print(f"rustybt sql: {exc}", file=sys.stderr)
         return 2
+    if args.output is not None:
+        problem = check_output(args.output, _protected(args, bundle))
+        if problem is not None:
+            print(f"rustybt sql: {problem}", file=sys.stderr)
+            return 2
+    try:
+        engine = _engine(args, bundle)
+    except (OSError, KeyError) as exc:
+        print(f"rustybt sql: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:  # a bad --memory-limit
+        print(f"rustybt sql: --memory-limit {args.memory_limit}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _query(args, engine)
+    finally:
+        if args.memory_limit is not None or args.spill:  # our own engine (and spill dir)
+            engine.close()
+
+
+def _query(args: argparse.Namespace, engine: Any) -> int:
+    from rustybt import SQLError
+
     if args.query is None:
         return interactive(engine, sys.stdin, sys.stdout)
     try:
-        reader = engine.stream(args.query, args.param)
-        write_result(reader, args.format, args.output, sys.stdout, args.max_rows)
-    except SQLError as exc:
+        with engine.session() as session:
+            _interruptible(
+                session,
+                lambda: write_result(
+                    session.stream(args.query, args.param, timeout=args.timeout),
+                    args.format,
+                    args.output,
+                    sys.stdout,
+                    args.max_rows,
+                ),
+            )
+    except KeyboardInterrupt:
+        print("rustybt sql: interrupted", file=sys.stderr)
+        return 130
+    except (SQLError, ValueError) as exc:
         print(f"rustybt sql: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the output file: permission, disk full...
+        where = args.output if args.output is not None else "stdout"
+        print(f"rustybt sql: cannot write --output {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _engine(args: argparse.Namespace, bundle: Any) -> Any:
+    from rustybt.data.bundles import bundle_root
+    from rustybt.data.sql.engine import BundleSQL, bundle_sql
+
+    if args.memory_limit is None and not args.spill:
+        return bundle_sql(bundle)
+    spill = bundle_root(getattr(args, "root", None)) / "tmp" if args.spill else None
+    return BundleSQL(bundle, memory_limit=args.memory_limit, spill_dir=spill)
+
+
+def _interruptible(session: Any, work: Callable[[], None]) -> None:
+    """Run ``work`` (a query and its output) in a worker thread; Ctrl-C interrupts the query.
+
+    DuckDB holds the calling thread inside C until a query ends, so a SIGINT would wait for
+    it; here the main thread waits instead, and on KeyboardInterrupt stops the query with
+    DuckDB's ``interrupt()`` before re-raising.
+    """
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the main thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="rustybt-sql", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        try:  # some phases (a large sort) check for interrupts rarely: ask until it stops
+            while worker.is_alive():
+                session.interrupt()
+                worker.join(0.5)
+        except KeyboardInterrupt:  # a second Ctrl-C: leave now, the query still running
+            print("rustybt sql: interrupted", file=sys.stderr)
+            sys.stderr.flush()
+            os._exit(130)
+        failed.clear()  # the query's error (and the frames holding its cursor's result) goes
+        raise
+    if failed:
+        raise failed[0]
 
 
 def _history_file() -> Path:  # pragma: no cover - only with a terminal
@@ -243,7 +367,7 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
 
     tty = stdin.isatty()
     readline = _setup_readline(tty)
-    cursor = engine.new_cursor()
+    session = engine.session()
     if tty:  # pragma: no cover - only with a terminal
         out.write(f"rustybt sql on {engine.bundle!r}. End statements with ';'. .help for help.\n")
     buffer: list[str] = []
@@ -272,13 +396,14 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
             text = "\n".join(buffer)
             buffer = []
             try:
-                reader = engine.stream(text, cursor=cursor)
+                reader = session.stream(text)
                 write_result(reader, "table", None, out, max_rows=100)
             except SQLError as exc:
                 out.write(f"error: {exc}\n")
                 continue
             out.flush()
     finally:
+        session.close()
         if readline is not None:  # pragma: no cover
             try:
                 path = _history_file()

@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
+from cli_support import rustybt as rustybt_cli
 
 import rustybt
 from rustybt import Bundle
@@ -103,6 +104,58 @@ def test_errors(small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixt
     small_bundle.verify()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "table"])
+def test_output_inside_a_bundle_is_refused(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """--output never overwrites (or adds) a file in the root's bundles directory."""
+    victim = small_bundle.path / "daily" / "1.parquet"
+    before = victim.read_bytes()
+    targets = [
+        victim,  # a bar file of the current version
+        small_bundle.path / "new.csv",  # a new file in a version
+        small_bundle.path.parent / "x.csv",  # the bundle's own directory
+        tmp_path / "bundles" / "other" / ".." / "y.csv",  # the bundles directory, via '..'
+    ]
+    q = "SELECT 1 AS x"
+    for target in targets:
+        for bundle in ("t", str(small_bundle.path)):
+            assert _run(tmp_path, bundle, q, "--format", fmt, "-o", str(target)) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "refusing to write --output" in err
+            assert str(target) in err and str((tmp_path / "bundles").resolve()) in err
+    assert victim.read_bytes() == before
+    assert not (small_bundle.path / "new.csv").exists()
+    small_bundle.verify()
+    # A bundle given by path outside the root: its own directory is protected too.
+    other_root = tmp_path / "elsewhere"
+    other_root.mkdir()
+    assert _run(other_root, str(small_bundle.path), q, "-o", str(victim)) == 2
+    assert "refusing to write" in capsys.readouterr().err
+    small_bundle.verify()
+
+
+def test_output_in_a_missing_directory_is_a_clear_error(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for fmt in ("csv", "parquet"):
+        assert (
+            _run(tmp_path, "t", "SELECT 1 AS x", "--format", fmt, "-o", "/nonexistent/x.csv") == 2
+        )
+        err = capsys.readouterr().err
+        assert err == (
+            "rustybt sql: cannot write --output /nonexistent/x.csv: "
+            "directory /nonexistent does not exist\n"
+        )
+    assert _run(tmp_path, "t", "SELECT 1 AS x", "-o", str(tmp_path)) == 2
+    assert "is a directory" in capsys.readouterr().err
+    # In a real process: one line on stderr, no traceback.
+    proc = rustybt_cli("--root", str(tmp_path), "sql", "t", "SELECT 1", "-o", "/nonexistent/x.csv")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert "/nonexistent" in proc.stderr
+
+
 SESSION = """.tables
 .schema splits
 .schema nope
@@ -164,3 +217,48 @@ def test_console_script_in_a_real_process(small_bundle: Bundle, tmp_path: Path) 
     )
     assert proc.returncode == 0, proc.stderr
     assert "S1" in proc.stdout and "S2" in proc.stdout
+
+
+RUNAWAY = "SELECT max(hash(range)) FROM range(1000000000000)"
+
+
+def test_timeout_memory_limit_and_spill_options(
+    small_bundle: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "t", RUNAWAY, "--timeout", "0.2") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rustybt sql: query interrupted after its timeout of 0.2 s")
+    assert _run(tmp_path, "t", "SELECT 1", "--timeout", "0") == 1
+    assert "timeout must be a positive number" in capsys.readouterr().err
+    q = "SELECT current_setting('memory_limit') AS m"
+    assert _run(tmp_path, "t", q, "--memory-limit", "100MB", "--spill", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == ["m", '"95.3 MiB"']
+    assert list((tmp_path / "tmp").iterdir()) == []  # the private spill directory is gone
+    assert _run(tmp_path, "t", "SELECT 1", "--memory-limit", "lots") == 2
+    assert "--memory-limit lots" in capsys.readouterr().err
+    small_bundle.verify()
+
+
+def test_ctrl_c_interrupts_the_query(small_bundle: Bundle, tmp_path: Path) -> None:
+    """A real process running a runaway query: SIGINT stops it, exit 130, one line."""
+    import os
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rustybt", "--root", str(tmp_path), "sql", "t", RUNAWAY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(6.0)  # imports, catalog, then deep inside the cross join
+    assert proc.poll() is None
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.perf_counter() - t0 < 10
+    assert proc.returncode == 130, err
+    assert err == "rustybt sql: interrupted\n" and out == ""
+    small_bundle.verify()

@@ -6,7 +6,7 @@
 touches the mapped store or the portal.
 """
 
-from rustybt.data.sql.engine import BundleSQL, bundle_sql, sql
+from rustybt.data.sql.engine import BundleSQL, SQLSession, bundle_sql, sql
 from rustybt.data.sql.result import SQLResult
 
-__all__ = ["BundleSQL", "SQLResult", "bundle_sql", "sql"]
+__all__ = ["BundleSQL", "SQLResult", "SQLSession", "bundle_sql", "sql"]

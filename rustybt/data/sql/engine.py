@@ -15,21 +15,27 @@ described in :mod:`rustybt.data.sql.sandbox`.
 
 from __future__ import annotations
 
+import gc
 import os
+import shutil
+import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from rustybt._lru import LRU
+from rustybt.data.sql._deadline import Deadline, check_timeout
 from rustybt.data.sql._translate import translate_error
 from rustybt.data.sql.result import SQLResult
-from rustybt.data.sql.sandbox import open_sandbox
+from rustybt.data.sql.sandbox import CATALOG, open_sandbox
 from rustybt.data.sql.views import PUBLIC_RELATIONS, build_catalog, load_sources
 from rustybt.data.sql.window import asof_join_sql, rolling_sql
-from rustybt.errors import SQLQueryError
+from rustybt.errors import SQLError, SQLQueryError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,12 +46,16 @@ __all__ = [
     "BundleSQL",
     "Params",
     "SQLResult",
+    "SQLSession",
     "bundle_sql",
     "sql",
 ]
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 """Query parameters: a sequence for ``?`` placeholders or a mapping for ``$name``."""
+
+# Statements that read and create nothing: they may run on the thread's long-lived cursor.
+_READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
 
 
 class BundleSQL:
@@ -58,12 +68,37 @@ class BundleSQL:
     Args:
         bundle: The bundle version to query.
         threads: DuckDB worker threads per query (default: all cores).
+        memory_limit: DuckDB's memory limit, e.g. ``'2GB'`` (default: 80 % of RAM). A query
+            that needs more fails with an out-of-memory :class:`SQLQueryError`, or spills.
+        spill_dir: Spill what does not fit in ``memory_limit`` to a private directory made
+            inside this one (e.g. ``<root>/tmp``), removed by :meth:`close`. Queries may then
+            read and write files in that private directory (nowhere else). Default: no spill.
     """
 
-    def __init__(self, bundle: Bundle, *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        *,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        spill_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.bundle = bundle
         self._sources = load_sources(bundle)
-        self._root = open_sandbox(build_catalog(self._sources), threads=threads)
+        self._spill: Path | None = None
+        if spill_dir is not None:
+            Path(spill_dir).mkdir(parents=True, exist_ok=True)
+            self._spill = Path(tempfile.mkdtemp(prefix="sql-spill-", dir=spill_dir))
+        try:
+            self._root = open_sandbox(
+                build_catalog(self._sources),
+                threads=threads,
+                memory_limit=memory_limit,
+                spill_dir=self._spill,
+            )
+        except BaseException:
+            self._remove_spill()
+            raise
         self._local = threading.local()
         self._lock = threading.Lock()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
@@ -97,6 +132,61 @@ class BundleSQL:
             self._local.cursor = cur
         return cur
 
+    def session(self) -> SQLSession:
+        """A private cursor whose TEMP tables, views and macros last until the session closes.
+
+        Outside a session each call is on its own: what a query creates (``CREATE TEMP ...``)
+        is gone when the call returns, so it can never change a later query's results::
+
+            with engine.session() as s:
+                s.query("CREATE TEMP TABLE top AS SELECT sid FROM assets LIMIT 10")
+                s.query("SELECT * FROM daily_bars JOIN top USING (sid)")
+        """
+        return SQLSession(self, self.new_cursor())
+
+    def _cursor_for(
+        self, query: str, cursor: duckdb.DuckDBPyConnection | None
+    ) -> tuple[duckdb.DuckDBPyConnection, bool]:
+        """The cursor a call runs on, and whether it is a scratch cursor to release afterwards.
+
+        Plain reads (every statement a SELECT or EXPLAIN, as DuckDB's parser says) run on the
+        thread's cursor; anything else (``CREATE TEMP``, ``PREPARE``...) on a fresh cursor
+        closed after the call, so nothing a call creates outlives it. With ``cursor`` (a
+        session) the caller chose the lifetime.
+        """
+        if cursor is not None:
+            return cursor, False
+        try:
+            kinds = {st.type for st in duckdb.extract_statements(query)}
+        except duckdb.Error as exc:
+            raise translate_error(exc, query, self.relations, self.bundle.name) from exc
+        if kinds <= _READ_STATEMENTS:
+            return self.cursor(), False
+        return self.new_cursor(), True
+
+    def _error(self, exc: duckdb.Error, query: str, deadline: Deadline) -> SQLError:
+        timed_out = deadline.error(exc, query)
+        if timed_out is not None:
+            return timed_out
+        return translate_error(exc, query, self.relations, self.bundle.name)
+
+    def _release(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Close a cursor from :meth:`new_cursor` (a scratch cursor or a session's)."""
+        with self._lock:
+            if cur in self._cursors:
+                self._cursors.remove(cur)
+            else:
+                return
+        for _ in range(100):  # an interrupted query may still be winding down
+            try:
+                cur.close()
+                return
+            except duckdb.Error:
+                cur.interrupt()
+                gc.collect()  # a dropped result still holding the cursor
+                time.sleep(0.01)
+        cur.close()
+
     def close(self) -> None:
         """Close every cursor and the database."""
         with self._lock:
@@ -106,6 +196,11 @@ class BundleSQL:
             for cur in self._cursors:
                 cur.close()
             self._root.close()
+        self._remove_spill()
+
+    def _remove_spill(self) -> None:
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -119,25 +214,39 @@ class BundleSQL:
         params: Params = None,
         *,
         cursor: duckdb.DuckDBPyConnection | None = None,
+        timeout: float | None = None,
     ) -> SQLResult:
         """Run SQL and return the (last statement's) result.
 
         Args:
             query: SQL text; one or more statements.
             params: Values for ``?`` (sequence) or ``$name`` (mapping) placeholders.
-            cursor: Run on this cursor instead of the thread's own (e.g. an interactive session).
+            cursor: Run on this cursor instead of the thread's own (e.g. an interactive session;
+                prefer :meth:`session`).
+
+            timeout: Seconds after which the query is interrupted (None: no limit).
+
+        What the call creates (``CREATE TEMP TABLE``/``VIEW``/``MACRO``...) is visible to its
+        later statements and gone when it returns; use :meth:`session` to keep it.
 
         Raises:
             SQLAccessDenied: The sandbox refused it (writes, files, ATTACH, extensions, SET).
             SQLQueryError: DuckDB rejected it; the message lists the available relations.
+            SQLTimeout: It ran past ``timeout`` and was interrupted.
         """
-        cur = cursor if cursor is not None else self.cursor()
+        check_timeout(timeout)
+        cur, scratch = self._cursor_for(query, cursor)
+        deadline = Deadline(cur, timeout)
         try:
             # DuckDB answers every statement with a relation (DDL gives 'Count'/'Success').
             rel = cur.sql(query) if params is None else cur.sql(query, params=params)
             return SQLResult(rel.to_arrow_table())
         except duckdb.Error as exc:
-            raise translate_error(exc, query, self.relations, self.bundle.name) from exc
+            raise self._error(exc, query, deadline) from exc
+        finally:
+            deadline.cancel()
+            if scratch:
+                self._release(cur)
 
     __call__ = query
 
@@ -148,6 +257,7 @@ class BundleSQL:
         *,
         batch_rows: int = 65_536,
         cursor: duckdb.DuckDBPyConnection | None = None,
+        timeout: float | None = None,
     ) -> pa.RecordBatchReader:
         """Run SQL and read its result batch by batch, never holding it whole.
 
@@ -160,19 +270,31 @@ class BundleSQL:
             params: Values for ``?`` (sequence) or ``$name`` (mapping) placeholders.
             batch_rows: Rows per batch (at most).
             cursor: Run on this cursor instead of the thread's own.
+            timeout: Seconds after which the query is interrupted, reading included.
 
         Raises:
             SQLAccessDenied: The sandbox refused it (also while reading batches).
             SQLQueryError: DuckDB rejected it (also while reading batches).
+            SQLTimeout: It ran past ``timeout`` (also while reading batches).
         """
-        cur = cursor if cursor is not None else self.cursor()
+        check_timeout(timeout)
+        cur, scratch = self._cursor_for(query, cursor)
+        deadline = Deadline(cur, timeout)
+
+        def done() -> None:
+            deadline.cancel()
+            if scratch:
+                self._release(cur)
+
         try:
             rel = cur.sql(query) if params is None else cur.sql(query, params=params)
             if rel is None:  # a statement without a result
+                done()
                 return pa.RecordBatchReader.from_batches(pa.schema([]), [])
             reader = rel.to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
-            raise translate_error(exc, query, self.relations, self.bundle.name) from exc
+            done()
+            raise self._error(exc, query, deadline) from exc
 
         def batches() -> Iterator[pa.RecordBatch]:
             try:
@@ -180,7 +302,9 @@ class BundleSQL:
             except (duckdb.Error, pa.ArrowException, OSError) as exc:
                 # an error while DuckDB produces rows crosses the Arrow C stream as OSError
                 err = exc if isinstance(exc, duckdb.Error) else duckdb.Error(str(exc))
-                raise translate_error(err, query, self.relations, self.bundle.name) from exc
+                raise self._error(err, query, deadline) from exc
+            finally:  # read to the end, failed or dropped: the timer and a scratch cursor go
+                done()
 
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
 
@@ -194,8 +318,9 @@ class BundleSQL:
             )
         rows = self.query(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = ? ORDER BY ordinal_position",
-            [relation],
+            "WHERE table_catalog = ? AND table_schema = 'main' AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [CATALOG, relation],
         ).arrow()
         names, types = rows["column_name"].to_pylist(), rows["data_type"].to_pylist()
         return list(zip(names, types, strict=True))
@@ -284,6 +409,56 @@ class BundleSQL:
             cur.unregister(name)
 
 
+class SQLSession:
+    """Queries on one private cursor of a :class:`BundleSQL` (from :meth:`BundleSQL.session`).
+
+    TEMP tables, views and macros created in the session last until :meth:`close` (or the end
+    of the ``with`` block). One thread at a time. The bundle's own views never read them.
+    """
+
+    def __init__(self, engine: BundleSQL, cursor: duckdb.DuckDBPyConnection) -> None:
+        self.engine = engine
+        self.cursor = cursor
+
+    def __repr__(self) -> str:
+        return f"SQLSession({self.engine.bundle!r})"
+
+    def __enter__(self) -> SQLSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(
+        self, query: str, params: Params = None, *, timeout: float | None = None
+    ) -> SQLResult:
+        """:meth:`BundleSQL.query` on the session's cursor."""
+        return self.engine.query(query, params, cursor=self.cursor, timeout=timeout)
+
+    __call__ = query
+
+    def stream(
+        self,
+        query: str,
+        params: Params = None,
+        *,
+        batch_rows: int = 65_536,
+        timeout: float | None = None,
+    ) -> pa.RecordBatchReader:
+        """:meth:`BundleSQL.stream` on the session's cursor."""
+        return self.engine.stream(
+            query, params, batch_rows=batch_rows, cursor=self.cursor, timeout=timeout
+        )
+
+    def interrupt(self) -> None:
+        """Stop the session's running query (from another thread or a signal handler)."""
+        self.cursor.interrupt()
+
+    def close(self) -> None:
+        """Drop the session's TEMP objects (close its cursor); idempotent."""
+        self.engine._release(self.cursor)
+
+
 def _to_arrow(table: Any) -> pa.Table:
     if isinstance(table, pa.Table):
         return table
@@ -308,15 +483,18 @@ def bundle_sql(bundle: Bundle) -> BundleSQL:
         return found
 
 
-def sql(bundle: Bundle, query: str, params: Params = None) -> SQLResult:
+def sql(
+    bundle: Bundle, query: str, params: Params = None, *, timeout: float | None = None
+) -> SQLResult:
     """Run read-only SQL against a bundle; parameters are bound by DuckDB.
 
     Args:
         bundle: The bundle version.
         query: SQL over the bundle's relations (``daily_bars``, ``daily_bars_adjusted``, ...).
         params: A sequence for ``?`` placeholders or a mapping for ``$name`` placeholders.
+        timeout: Seconds after which the query is interrupted (raises :class:`SQLTimeout`).
 
     Returns:
         A result with ``.arrow()``, ``.pl()`` and ``.df()``.
     """
-    return bundle_sql(bundle).query(query, params)
+    return bundle_sql(bundle).query(query, params, timeout=timeout)

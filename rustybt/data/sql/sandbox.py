@@ -15,7 +15,11 @@ Safety comes from DuckDB's own settings, never from inspecting SQL text:
 
 After opening, the private directory is deleted; the open database keeps its catalog in
 memory. Each connection may still create ``TEMP`` tables and views (memory only, private to
-that connection, gone when it closes): a scratch space that cannot reach the bundle.
+that connection, gone when it closes): a scratch space that cannot reach the bundle. The
+bundle's relations live in schema ``rb`` of the catalog (``main`` holds the names users query),
+so no TEMP object can shadow what the bundle's own views and helpers read; and
+:class:`~rustybt.data.sql.engine.BundleSQL` runs any statement that could create one on a
+cursor of its own, closed after the call, unless the user opened a session.
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["LOCKED_SETTINGS", "open_sandbox"]
+__all__ = ["CATALOG", "LOCKED_SETTINGS", "open_sandbox"]
+
+CATALOG = "bundle"
+"""Name of the read-only catalog (database) holding the bundle's relations.
+
+Users query ``bundle.main.<name>`` (or just ``<name>``); internal views and helper SQL read
+``bundle.rb.<name>`` (see :data:`rustybt.data.sql.views.INTERNAL_SCHEMA`).
+"""
 
 # Settings given when the read-only database starts.
 _STARTUP_CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -54,6 +65,8 @@ def open_sandbox(
     build: Callable[[duckdb.DuckDBPyConnection], None],
     *,
     threads: int | None = None,
+    memory_limit: str | None = None,
+    spill_dir: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Build a catalog with ``build(connection)``, reopen it read-only and lock it down.
 
@@ -62,13 +75,18 @@ def open_sandbox(
             Python objects; views referring to them are re-bound at query time, so every
             connection that queries must register the same names.
         threads: DuckDB worker threads (default: DuckDB's default, the core count).
+        memory_limit: DuckDB's ``memory_limit`` (e.g. ``'2GB'``; default 80 % of RAM).
+        spill_dir: An existing private directory where DuckDB may spill what does not fit in
+            ``memory_limit``. The local file system then stays enabled, and DuckDB lets
+            queries read and write files in that one directory (never elsewhere: external
+            access stays off); without it nothing is ever written.
 
     Returns:
         The locked, read-only root connection. Use ``.cursor()`` per thread.
     """
     tmp = Path(tempfile.mkdtemp(prefix="rustybt-sql-"))
     try:
-        path = tmp / "views.duckdb"
+        path = tmp / f"{CATALOG}.duckdb"
         writer = duckdb.connect(str(path))
         try:
             build(writer)
@@ -77,8 +95,14 @@ def open_sandbox(
         config: dict[str, str | bool | int | float | list[str]] = dict(_STARTUP_CONFIG)
         if threads is not None:
             config["threads"] = int(threads)
+        if memory_limit is not None:
+            config["memory_limit"] = str(memory_limit)
+        if spill_dir is not None:
+            config["temp_directory"] = str(spill_dir)
         con = duckdb.connect(str(path), read_only=True, config=config)
-        for name, value in LOCKED_SETTINGS:
+        for name, value in LOCKED_SETTINGS:  # all set before the lock, the lock last
+            if name == "disabled_filesystems" and spill_dir is not None:
+                continue  # spilling writes through the local file system
             con.execute(f"SET {name} = {value}")
         return con
     finally:

@@ -33,16 +33,27 @@ from rustybt.data.bundles.format import (
     STOCK_DIVIDENDS_FILE,
     SYMBOL_HISTORY_FILE,
 )
+from rustybt.data.sql.sandbox import CATALOG
 
 if TYPE_CHECKING:
     import duckdb
 
     from rustybt.data.bundles.bundle import Bundle
 
-__all__ = ["PUBLIC_RELATIONS", "BundleSources", "build_catalog", "load_sources"]
+__all__ = [
+    "INTERNAL_SCHEMA",
+    "PUBLIC_RELATIONS",
+    "BundleSources",
+    "build_catalog",
+    "load_sources",
+    "qualified",
+]
 
-DAILY_SOURCE = "_rb_daily"
-MINUTE_SOURCE = "_rb_minute"
+# Registered per connection, so they live in DuckDB's per-connection ``temp`` catalog.
+DAILY_SOURCE = "temp.main._rb_daily"
+MINUTE_SOURCE = "temp.main._rb_minute"
+_DAILY_NAME = "_rb_daily"
+_MINUTE_NAME = "_rb_minute"
 
 # name → (kind, description) of what users can query, in documentation order.
 PUBLIC_RELATIONS: dict[str, str] = {
@@ -58,6 +69,24 @@ PUBLIC_RELATIONS: dict[str, str] = {
     "sessions": "session (DATE), open, close (TIMESTAMPTZ, UTC): every session of the bundle",
     "daily_adjustment_factors": "sid, date, price_factor, volume_factor per daily bar",
 }
+
+INTERNAL_SCHEMA = "rb"
+"""Schema of the bundle catalog holding every relation; ``main`` holds thin public views of them.
+
+DuckDB looks names up in the connection's ``temp`` catalog first, and a view's stored SQL drops
+its own catalog name, so an internal view naming ``main.splits`` would read a user's
+``TEMP VIEW splits``. Users cannot create a schema in ``temp`` (nor anything in the read-only
+catalog), so ``rb.<name>`` always means the bundle's own relation.
+"""
+
+
+def qualified(name: str) -> str:
+    """``bundle.rb.<name>``: the bundle's own relation, never a user's TEMP object."""
+    return f"{CATALOG}.{INTERNAL_SCHEMA}.{name}"
+
+
+_INTERNAL = ("_rb_price_factors", "_rb_volume_factors", "_rb_daily_factored")
+_Q = {name: qualified(name) for name in (*PUBLIC_RELATIONS, *_INTERNAL)}
 
 _SMALL_TABLES: dict[str, str] = {
     "assets": ASSETS_FILE,
@@ -80,8 +109,8 @@ class BundleSources:
 
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
         """Register the bar datasets on one connection (views bind to them by name)."""
-        con.register(DAILY_SOURCE, self.daily)
-        con.register(MINUTE_SOURCE, self.minute)
+        con.register(_DAILY_NAME, self.daily)
+        con.register(_MINUTE_NAME, self.minute)
 
 
 # DuckDB without the ICU extension (which the sandbox cannot load) handles TIMESTAMPTZ in
@@ -147,42 +176,43 @@ def _view_sql(last_session: pd.Timestamp | None) -> list[str]:
     # The last session is a date taken from the manifest (validated by pandas), never user input.
     last = "DATE '1677-09-22'" if last_session is None else f"DATE '{last_session:%Y-%m-%d}'"
     bars = "sid, {t}, open, high, low, close, volume"
+    q = _Q
     return [
-        f"CREATE VIEW daily_bars AS SELECT {bars.format(t='date')} FROM {DAILY_SOURCE}",
-        f"CREATE VIEW minute_bars AS SELECT {bars.format(t='dt')} FROM {MINUTE_SOURCE}",
+        f"CREATE VIEW {q['daily_bars']} AS SELECT {bars.format(t='date')} FROM {DAILY_SOURCE}",
+        f"CREATE VIEW {q['minute_bars']} AS SELECT {bars.format(t='dt')} FROM {MINUTE_SOURCE}",
         # Cumulative factors per (sid, effective date): the product of every ratio effective on
         # or after that date (and on or before the last session). A bar dated t takes the factor
         # of the first effective date > t (ASOF join); no such date → 1.
-        f"""CREATE VIEW _rb_price_factors AS
+        f"""CREATE VIEW {q["_rb_price_factors"]} AS
         WITH r AS (
-            SELECT sid, effective_date AS eff, ratio FROM splits
-            UNION ALL SELECT sid, effective_date, ratio FROM mergers
-            UNION ALL SELECT sid, ex_date, ratio FROM dividends WHERE NOT isnan(ratio)
+            SELECT sid, effective_date AS eff, ratio FROM {q["splits"]}
+            UNION ALL SELECT sid, effective_date, ratio FROM {q["mergers"]}
+            UNION ALL SELECT sid, ex_date, ratio FROM {q["dividends"]} WHERE NOT isnan(ratio)
         ), d AS (
             SELECT sid, eff, product(ratio) AS ratio FROM r WHERE eff <= {last} GROUP BY sid, eff
         )
         SELECT sid, eff, product(ratio) OVER (
             PARTITION BY sid ORDER BY eff DESC ROWS UNBOUNDED PRECEDING) AS factor FROM d""",
-        f"""CREATE VIEW _rb_volume_factors AS
+        f"""CREATE VIEW {q["_rb_volume_factors"]} AS
         WITH d AS (
-            SELECT sid, effective_date AS eff, product(ratio) AS ratio FROM splits
+            SELECT sid, effective_date AS eff, product(ratio) AS ratio FROM {q["splits"]}
             WHERE effective_date <= {last} GROUP BY sid, effective_date
         )
         SELECT sid, eff, product(ratio) OVER (
             PARTITION BY sid ORDER BY eff DESC ROWS UNBOUNDED PRECEDING) AS factor FROM d""",
-        """CREATE VIEW _rb_daily_factored AS
+        f"""CREATE VIEW {q["_rb_daily_factored"]} AS
         SELECT b.sid, b.date, b.open, b.high, b.low, b.close, b.volume,
                coalesce(p.factor, 1.0) AS price_factor, coalesce(v.factor, 1.0) AS volume_factor
-        FROM daily_bars b
-        ASOF LEFT JOIN _rb_price_factors p ON b.sid = p.sid AND b.date < p.eff
-        ASOF LEFT JOIN _rb_volume_factors v ON b.sid = v.sid AND b.date < v.eff""",
-        """CREATE VIEW daily_bars_adjusted AS
+        FROM {q["daily_bars"]} b
+        ASOF LEFT JOIN {q["_rb_price_factors"]} p ON b.sid = p.sid AND b.date < p.eff
+        ASOF LEFT JOIN {q["_rb_volume_factors"]} v ON b.sid = v.sid AND b.date < v.eff""",
+        f"""CREATE VIEW {q["daily_bars_adjusted"]} AS
         SELECT sid, date, open * price_factor AS open, high * price_factor AS high,
                low * price_factor AS low, close * price_factor AS close,
                volume / volume_factor AS volume
-        FROM _rb_daily_factored""",
-        """CREATE VIEW daily_adjustment_factors AS
-        SELECT sid, date, price_factor, volume_factor FROM _rb_daily_factored""",
+        FROM {q["_rb_daily_factored"]}""",
+        f"""CREATE VIEW {q["daily_adjustment_factors"]} AS
+        SELECT sid, date, price_factor, volume_factor FROM {q["_rb_daily_factored"]}""",
     ]
 
 
@@ -191,11 +221,18 @@ def build_catalog(sources: BundleSources) -> Callable[[duckdb.DuckDBPyConnection
 
     def build(con: duckdb.DuckDBPyConnection) -> None:
         sources.register(con)
+        con.execute(f"CREATE SCHEMA {CATALOG}.{INTERNAL_SCHEMA}")
+        # The small tables twice (they are small): rb.<name> for the views, main.<name> for users
+        # (a table, so writing to it is refused as a write to the read-only catalog).
         for name, table in sources.tables.items():
             con.register("_rb_load", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _rb_load")
+            for target in (qualified(name), f"{CATALOG}.main.{name}"):
+                con.execute(f"CREATE TABLE {target} AS SELECT * FROM _rb_load")
             con.unregister("_rb_load")
         for statement in _view_sql(sources.last_session):
             con.execute(statement)
+        for name in PUBLIC_RELATIONS:  # the bar views users name: main.<name> over rb.<name>
+            if name not in sources.tables:
+                con.execute(f"CREATE VIEW {CATALOG}.main.{name} AS SELECT * FROM {qualified(name)}")
 
     return build

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from rustybt.data.sql.views import qualified
+
 __all__ = ["FIELDS", "FREQUENCIES", "STATS", "asof_join_sql", "quote_ident", "rolling_sql"]
 
 FIELDS = ("open", "high", "low", "close", "volume")
@@ -31,26 +33,36 @@ FREQUENCIES = ("daily", "minute")
 # first to last bar, with the session ``date`` each grid row belongs to and its time ``t``.
 _DAILY_GRID = """
 life AS (
-    SELECT sid, min(date) AS lo, max(date) AS hi FROM daily_bars {sid_filter} GROUP BY sid
+    SELECT sid, min(date) AS lo, max(date) AS hi FROM {daily_bars} {sid_filter} GROUP BY sid
 ), grid AS (
     SELECT life.sid, s.session AS date, s.session AS t FROM life
-    JOIN sessions s ON s.session BETWEEN life.lo AND life.hi
+    JOIN {sessions} s ON s.session BETWEEN life.lo AND life.hi
 )"""
 _MINUTE_GRID = """
 life AS (
-    SELECT sid, min(dt) AS lo, max(dt) AS hi FROM minute_bars {sid_filter} GROUP BY sid
+    SELECT sid, min(dt) AS lo, max(dt) AS hi FROM {minute_bars} {sid_filter} GROUP BY sid
 ), market_minutes AS (
     SELECT session AS date,
            unnest(generate_series(open + INTERVAL 1 MINUTE, close, INTERVAL 1 MINUTE)) AS t
-    FROM sessions
+    FROM {sessions}
 ), grid AS (
     SELECT life.sid, m.date, m.t FROM life JOIN market_minutes m ON m.t BETWEEN life.lo AND life.hi
 )"""
 _FACTORS = """
     SELECT grid.sid, grid.date, grid.t, coalesce(p.factor, 1.0) AS pf, coalesce(v.factor, 1.0) AS vf
     FROM grid
-    ASOF LEFT JOIN _rb_price_factors p ON grid.sid = p.sid AND grid.date < p.eff
-    ASOF LEFT JOIN _rb_volume_factors v ON grid.sid = v.sid AND grid.date < v.eff"""
+    ASOF LEFT JOIN {_rb_price_factors} p ON grid.sid = p.sid AND grid.date < p.eff
+    ASOF LEFT JOIN {_rb_volume_factors} v ON grid.sid = v.sid AND grid.date < v.eff"""
+
+
+# Helper SQL names the bundle's own relations (never a user's TEMP object of the same name).
+_Q = {
+    name: qualified(name)
+    for name in (
+        "daily_bars", "minute_bars", "sessions",
+        "_rb_price_factors", "_rb_volume_factors", "_rb_daily_factored",
+    )
+}  # fmt: skip
 
 
 def quote_ident(name: str) -> str:
@@ -94,6 +106,7 @@ def rolling_sql(
     if frequency not in FREQUENCIES:
         raise ValueError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}")
     t_col, source = ("date", "daily_bars") if frequency == "daily" else ("dt", "minute_bars")
+    source = qualified(source)
     params: dict[str, Any] = {}
     sid_filter = ""
     if sids is not None:
@@ -129,9 +142,11 @@ def rolling_sql(
     if end is not None:
         params["end"] = _bound(end, frequency)
         where.append(f"{t_col} <= $end")
-    grid = (_DAILY_GRID if frequency == "daily" else _MINUTE_GRID).format(sid_filter=sid_filter)
+    grid = (_DAILY_GRID if frequency == "daily" else _MINUTE_GRID).format(
+        sid_filter=sid_filter, **_Q
+    )
     text = f"""
-WITH {grid}, g AS ({_FACTORS}
+WITH {grid}, g AS ({_FACTORS.format(**_Q)}
 ), x AS (
     SELECT g.sid, g.t, g.pf, g.vf, b.raw, b.t AS bar_t, {last_value} AS lv
     FROM g LEFT JOIN (SELECT sid, {t_col} AS t, {field} AS raw FROM {source} {sid_filter}) b
@@ -181,10 +196,10 @@ WITH t AS (
 ), u AS (
     SELECT t.*, b.date AS bar_date, b.price_factor AS _pf_bar, b.volume_factor AS _vf_bar,
            {bar_cols}
-    FROM t ASOF LEFT JOIN _rb_daily_factored b ON t._rb_sid = b.sid AND t._rb_on >= b.date
+    FROM t ASOF LEFT JOIN {_Q["_rb_daily_factored"]} b ON t._rb_sid = b.sid AND t._rb_on >= b.date
 )
 SELECT {user}, u.bar_date, {", ".join(out)}
 FROM u
-ASOF LEFT JOIN _rb_price_factors p ON u._rb_sid = p.sid AND u._rb_on < p.eff
-ASOF LEFT JOIN _rb_volume_factors v ON u._rb_sid = v.sid AND u._rb_on < v.eff
+ASOF LEFT JOIN {_Q["_rb_price_factors"]} p ON u._rb_sid = p.sid AND u._rb_on < p.eff
+ASOF LEFT JOIN {_Q["_rb_volume_factors"]} v ON u._rb_sid = v.sid AND u._rb_on < v.eff
 ORDER BY u.{quote_ident(row_column)}"""

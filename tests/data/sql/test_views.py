@@ -144,8 +144,9 @@ def test_bundle_sql_is_cached_per_version(small_bundle: Bundle) -> None:
 def test_bundle_sql_cache_is_bounded(tmp_path: Path) -> None:
     from rustybt.data.sql import engine as sql_module
 
-    one = BundleSpec.from_bars({1: bars_from_close(SESSIONS[:2], np.ones(2), np.ones(2))},
-                               end_date=SESSIONS[-1])
+    one = BundleSpec.from_bars(
+        {1: bars_from_close(SESSIONS[:2], np.ones(2), np.ones(2))}, end_date=SESSIONS[-1]
+    )
     bundles = [make_bundle(tmp_path / str(i), one, name=f"b{i}") for i in range(10)]
     engines = [sql_module.bundle_sql(b) for b in bundles]
     assert len(sql_module._CACHE) == sql_module._CACHE_SIZE
@@ -156,13 +157,16 @@ def test_bundle_sql_cache_is_bounded(tmp_path: Path) -> None:
 
 
 def test_empty_bundle_without_bars(tmp_path: Path) -> None:
-    spec = BundleSpec.from_bars({1: bars_from_close(SESSIONS[:2], np.ones(2), np.ones(2))},
-                                end_date=SESSIONS[-1])
+    spec = BundleSpec.from_bars(
+        {1: bars_from_close(SESSIONS[:2], np.ones(2), np.ones(2))}, end_date=SESSIONS[-1]
+    )
     bundle = make_bundle(tmp_path, spec, name="t")
     with BundleSQL(bundle, threads=1) as s:
         assert s.query("SELECT count(*) FROM minute_bars").fetchall() == [(0,)]
-        s.query("CREATE TEMP VIEW mine AS SELECT 1 AS x")
-        assert s.query("SELECT x FROM mine").fetchall() == [(1,)]
+        with s.session() as session:
+            session.query("CREATE TEMP VIEW mine AS SELECT 1 AS x")
+            assert session.query("SELECT x FROM mine").fetchall() == [(1,)]
+            assert "SQLSession" in repr(session)
         assert len(s.query("SELECT * FROM daily_bars_adjusted")) == 2
         assert "BundleSQL" in repr(s)
 
