@@ -71,6 +71,7 @@ from rustybt.errors import (
     SQLAccessDenied,
     SQLError,
     SQLQueryError,
+    SQLTimeout,
     StoreCorrupted,
     SymbolNotFound,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "SQLError",
     "SQLQueryError",
     "SQLResult",
+    "SQLTimeout",
     "SidsNotFound",
     "SourceNotFound",
     "SourceOptionError",

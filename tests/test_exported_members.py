@@ -47,6 +47,7 @@ EXPECTED = [
     "SQLAccessDenied",
     "SQLError",
     "SQLQueryError",
+    "SQLTimeout",
     "SQLResult",
     "SidsNotFound",
     "SourceNotFound",
