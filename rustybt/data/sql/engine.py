@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from rustybt.data.sql._deadline import Deadline, check_timeout
 from rustybt.data.sql._translate import translate_error
 from rustybt.data.sql.result import SQLResult
 from rustybt.data.sql.sandbox import CATALOG, open_sandbox
+from rustybt.data.sql.session import Params, SQLSession
 from rustybt.data.sql.views import PUBLIC_RELATIONS, build_catalog, load_sources
 from rustybt.data.sql.window import asof_join_sql, rolling_sql
 from rustybt.errors import SQLError, SQLQueryError
@@ -51,8 +52,6 @@ __all__ = [
     "sql",
 ]
 
-Params = Sequence[Any] | Mapping[str, Any] | None
-"""Query parameters: a sequence for ``?`` placeholders or a mapping for ``$name``."""
 
 # Statements that read and create nothing: they may run on the thread's long-lived cursor.
 _READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
@@ -407,56 +406,6 @@ class BundleSQL:
             return self.query(text, cursor=cur)
         finally:
             cur.unregister(name)
-
-
-class SQLSession:
-    """Queries on one private cursor of a :class:`BundleSQL` (from :meth:`BundleSQL.session`).
-
-    TEMP tables, views and macros created in the session last until :meth:`close` (or the end
-    of the ``with`` block). One thread at a time. The bundle's own views never read them.
-    """
-
-    def __init__(self, engine: BundleSQL, cursor: duckdb.DuckDBPyConnection) -> None:
-        self.engine = engine
-        self.cursor = cursor
-
-    def __repr__(self) -> str:
-        return f"SQLSession({self.engine.bundle!r})"
-
-    def __enter__(self) -> SQLSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def query(
-        self, query: str, params: Params = None, *, timeout: float | None = None
-    ) -> SQLResult:
-        """:meth:`BundleSQL.query` on the session's cursor."""
-        return self.engine.query(query, params, cursor=self.cursor, timeout=timeout)
-
-    __call__ = query
-
-    def stream(
-        self,
-        query: str,
-        params: Params = None,
-        *,
-        batch_rows: int = 65_536,
-        timeout: float | None = None,
-    ) -> pa.RecordBatchReader:
-        """:meth:`BundleSQL.stream` on the session's cursor."""
-        return self.engine.stream(
-            query, params, batch_rows=batch_rows, cursor=self.cursor, timeout=timeout
-        )
-
-    def interrupt(self) -> None:
-        """Stop the session's running query (from another thread or a signal handler)."""
-        self.cursor.interrupt()
-
-    def close(self) -> None:
-        """Drop the session's TEMP objects (close its cursor); idempotent."""
-        self.engine._release(self.cursor)
 
 
 def _to_arrow(table: Any) -> pa.Table:
