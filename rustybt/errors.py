@@ -32,10 +32,16 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── InvalidAsset                 (TypeError)
     │   ├── InvalidDate                  (ValueError)
     │   └── NoDataForFrequency           (ValueError)
-    └── SQLError
-        ├── SQLQueryError                (ValueError)
-        ├── SQLAccessDenied              (PermissionError)
-        └── SQLTimeout                   (TimeoutError)
+    ├── SQLError
+    │   ├── SQLQueryError                (ValueError)
+    │   ├── SQLAccessDenied              (PermissionError)
+    │   └── SQLTimeout                   (TimeoutError)
+    └── AlgorithmError
+        ├── InvalidSimulation            (ValueError)
+        ├── BadOrderParameters           (ValueError)
+        ├── OrderDuringInitialize
+        ├── CannotOrderDelistedAsset     (ValueError)
+        └── TradingControlViolation
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -52,6 +58,12 @@ from typing import Any
 from exchange_calendars.errors import NotTradingMinuteError
 
 __all__ = [
+    "AlgorithmError",
+    "BadOrderParameters",
+    "CannotOrderDelistedAsset",
+    "InvalidSimulation",
+    "OrderDuringInitialize",
+    "TradingControlViolation",
     "ArrowPortalError",
     "AssetNotFound",
     "BundleCorrupted",
@@ -397,3 +409,27 @@ class SQLTimeout(SQLError, TimeoutError):
     def __init__(self, message: str, *, query: str, duckdb_message: str, timeout: float) -> None:
         super().__init__(message, query=query, duckdb_message=duckdb_message)
         self.timeout = timeout
+
+
+class AlgorithmError(RustybtError):
+    """A trading algorithm or its simulation was used wrongly (the engine's errors)."""
+
+
+class InvalidSimulation(AlgorithmError, ValueError):
+    """``run_algorithm``'s arguments do not describe a simulation (dates, capital, data)."""
+
+
+class BadOrderParameters(AlgorithmError, ValueError):
+    """An order's amount, limit or stop price is not usable (NaN, negative, not a number)."""
+
+
+class OrderDuringInitialize(AlgorithmError):
+    """``order()`` was called from ``initialize``, before the simulation has a date."""
+
+
+class CannotOrderDelistedAsset(AlgorithmError, ValueError):
+    """An order by value needs a price the asset does not have (not yet listed, delisted)."""
+
+
+class TradingControlViolation(AlgorithmError):
+    """An order broke a trading control the algorithm set (long only, max leverage, ...)."""

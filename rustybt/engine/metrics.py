@@ -1,0 +1,193 @@
+"""Per-session metrics and the results frame (zipline's perf frame, one row per session).
+
+The simulation records raw per-session values (:class:`SessionRecorder`); the cumulative risk
+metrics zipline recomputes every session over the returns so far (``algo_volatility``,
+``sharpe``, ``sortino``, ``max_drawdown``, ``alpha``, ``beta``, ...) are computed once at the
+end as expanding-window statistics — O(n) instead of zipline's O(n²) — with empyrical's
+definitions (``tests/engine/test_metrics.py`` checks every session against empyrical-reloaded
+called on the prefix). Whole-run statistics (:func:`summary`) call empyrical-reloaded itself.
+
+A value zipline reports as ``None`` (non-finite, or too few sessions) is NaN here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rustybt.engine.ledger import Ledger
+
+__all__ = ["SessionRecorder", "expanding_risk", "summary"]
+
+ANNUAL = 252
+SQRT_ANNUAL = math.sqrt(ANNUAL)
+
+
+@dataclass
+class SessionRecorder:
+    """Collects one row per session."""
+
+    capital_base: Decimal
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    _start_cash: Decimal = Decimal(0)
+    _start_value: Decimal = Decimal(0)
+    _start_pv: Decimal = Decimal(0)
+    _start_cash_flow: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        self._start_cash = self.capital_base
+        self._start_pv = self.capital_base
+
+    def start_of_session(self, ledger: Ledger) -> None:
+        """Snapshot the values a session's row reports as ``starting_*``."""
+        self._start_cash = ledger.cash
+        self._start_value = ledger.positions_value
+        self._start_cash_flow = ledger.cash_flow
+
+    def end_of_session(
+        self,
+        ledger: Ledger,
+        session: pd.Timestamp,
+        period_open: pd.Timestamp,
+        period_close: pd.Timestamp,
+        orders: list[dict[str, Any]],
+        transactions: list[dict[str, Any]],
+        recorded: dict[str, Any],
+    ) -> None:
+        """Record the session's row."""
+        stats = ledger.stats()
+        pv = ledger.portfolio_value
+        positions_value = stats.net_value
+        returns = pv / self._start_pv - 1 if self._start_pv else Decimal(0)
+        row = {
+            "period_open": period_open,
+            "period_close": period_close,
+            "starting_cash": float(self._start_cash),
+            "ending_cash": float(ledger.cash),
+            "starting_value": float(self._start_value),
+            "ending_value": float(positions_value),
+            "starting_exposure": float(self._start_value),
+            "ending_exposure": float(stats.net_exposure),
+            "portfolio_value": float(pv),
+            "pnl": float(pv - self._start_pv),
+            "returns": float(returns),
+            "capital_used": float(ledger.cash_flow - self._start_cash_flow),
+            "longs_count": stats.longs_count,
+            "shorts_count": stats.shorts_count,
+            "long_value": float(stats.long_value),
+            "short_value": float(stats.short_value),
+            "long_exposure": float(stats.long_exposure),
+            "short_exposure": float(stats.short_exposure),
+            "gross_leverage": float(stats.gross_exposure / pv) if pv else math.inf,
+            "net_leverage": float(stats.net_exposure / pv) if pv else math.inf,
+            "positions": [p.to_dict() for p in ledger.positions.values() if p.amount],
+            "orders": orders,
+            "transactions": transactions,
+        }
+        row.update(recorded)
+        self.rows.append(row)
+        self._start_pv = pv
+
+    def frame(self, sessions: pd.DatetimeIndex, benchmark_returns: np.ndarray) -> pd.DataFrame:
+        """The results frame: raw rows plus cumulative risk metrics."""
+        perf = pd.DataFrame(self.rows, index=pd.DatetimeIndex(
+            [r["period_close"] for r in self.rows]).normalize().tz_localize(None)
+            if self.rows else sessions[:0])
+        perf.index.name = None
+        returns = perf["returns"].to_numpy(dtype=float) if self.rows else np.empty(0)
+        risk = expanding_risk(returns, benchmark_returns[: len(returns)])
+        for name, values in risk.items():
+            perf[name] = values
+        leverage = perf["gross_leverage"].to_numpy(dtype=float) if self.rows else np.empty(0)
+        perf["max_leverage"] = np.maximum.accumulate(leverage) if len(leverage) else leverage
+        perf["trading_days"] = np.arange(1, len(perf) + 1)
+        perf["period_label"] = [s.strftime("%Y-%m") for s in perf.index]
+        perf["treasury_period_return"] = 0.0
+        perf["excess_return"] = perf["algorithm_period_return"]
+        return perf
+
+
+def _expanding_std(x: np.ndarray) -> np.ndarray:
+    out = pd.Series(x).expanding(2).std(ddof=1).to_numpy()
+    return np.asarray(out, dtype=float)
+
+
+def expanding_risk(returns: np.ndarray, bench: np.ndarray) -> dict[str, np.ndarray]:
+    """zipline's cumulative risk metrics for every prefix ``returns[: i + 1]``.
+
+    Definitions are empyrical-reloaded's (risk-free rate 0, 252 periods a year):
+    volatility = std(ddof=1)·√252; Sharpe = mean/std(ddof=1)·√252; Sortino =
+    mean·252 / (√mean(min(r, 0)²)·√252); max drawdown of the compounded curve; beta =
+    cov(r, b)/var(b) (population moments), alpha = (1 + mean(r − β·b))^252 − 1.
+    """
+    n = len(returns)
+    r = np.asarray(returns, dtype=float)
+    b = np.asarray(bench, dtype=float)
+    count = np.arange(1, n + 1, dtype=float)
+    mean = np.cumsum(r) / count
+    std = _expanding_std(r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vol = std * SQRT_ANNUAL
+        sharpe = mean / std * SQRT_ANNUAL
+        downside = np.sqrt(np.cumsum(np.minimum(r, 0.0) ** 2) / count) * SQRT_ANNUAL
+        sortino = mean * ANNUAL / downside
+        curve = np.cumprod(1.0 + r) * 100.0
+        peak = np.fmax.accumulate(np.concatenate([[100.0], curve]))[1:]
+        drawdown = np.minimum.accumulate((curve - peak) / peak) if n else curve
+        bench_mean = np.cumsum(b) / count
+        bench_vol = _expanding_std(b) * SQRT_ANNUAL
+        # population covariance/variance of each prefix (empyrical's beta uses nanmean)
+        cov = _expanding_cov(r, b)
+        var = _expanding_cov(b, b)
+        beta = cov / var
+        resid_mean = mean - beta * bench_mean
+        alpha = (1.0 + resid_mean) ** ANNUAL - 1.0
+        bench_cum = np.cumprod(1.0 + b) - 1.0
+    finite = np.isfinite
+    clean = {
+        "algorithm_period_return": np.cumprod(1.0 + r) - 1.0,
+        "algo_volatility": np.where(finite(vol), vol, np.nan),
+        "sharpe": np.where(finite(sharpe), sharpe, np.nan),
+        "sortino": np.where(finite(sortino), sortino, np.nan),
+        "max_drawdown": np.where(finite(drawdown), drawdown, np.nan),
+        "benchmark_period_return": bench_cum,
+        "benchmark_volatility": np.where(finite(bench_vol), bench_vol, np.nan),
+        "alpha": np.where(finite(alpha), alpha, np.nan),
+        "beta": np.where(finite(beta), beta, np.nan),
+    }
+    return clean
+
+
+def _expanding_cov(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Population covariance of each prefix (pandas' stable expanding cov, rescaled)."""
+    n = len(x)
+    if n == 0:
+        return np.empty(0)
+    cov = pd.Series(x).expanding(1).cov(pd.Series(y), ddof=0).to_numpy()
+    return np.asarray(cov, dtype=float)
+
+
+def summary(perf: pd.DataFrame, benchmark_returns: pd.Series | None = None) -> dict[str, float]:
+    """Whole-run statistics with empyrical-reloaded: total return, CAGR, volatility, Sharpe,
+    Sortino, max drawdown, Calmar, alpha, beta."""
+    import empyrical as ep
+
+    returns = perf["returns"].astype(float)
+    out = {
+        "total_return": float(ep.cum_returns_final(returns)),
+        "annual_return": float(ep.annual_return(returns)),
+        "annual_volatility": float(ep.annual_volatility(returns)),
+        "sharpe": float(ep.sharpe_ratio(returns)),
+        "sortino": float(ep.sortino_ratio(returns)),
+        "max_drawdown": float(ep.max_drawdown(returns)),
+        "calmar": float(ep.calmar_ratio(returns)),
+    }
+    if benchmark_returns is not None and len(benchmark_returns) == len(returns):
+        alpha, beta = ep.alpha_beta_aligned(returns.to_numpy(), benchmark_returns.to_numpy())
+        out["alpha"], out["beta"] = float(alpha), float(beta)
+    return out

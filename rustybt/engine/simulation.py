@@ -1,0 +1,267 @@
+"""The event loop: sessions, bars, fills, hooks and bookkeeping, in zipline's order.
+
+Per session (all times UTC):
+1. session start: dividends going ex today are earned and those paid today are paid; splits
+   effective today rescale positions and open orders; trading controls reset;
+2. ``before_trading_start`` 45 minutes before the open (8:45 New York time on XNYS);
+3. each bar (the session close in daily mode, each market minute in minute mode): open
+   orders fill against the bar, then ``handle_data``, then the scheduled functions due;
+4. session end: positions past their auto-close date are closed and their orders cancelled;
+   the cancel policy runs; positions are valued at today's prices; account controls check;
+   the session's row is recorded.
+
+The loop touches market data only through :class:`~rustybt.data.portal.protocol.DataPortalLike`.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rustybt.data.portal.protocol import DataPortalLike
+from rustybt.engine.algorithm import TradingAlgorithm
+from rustybt.engine.bar_data import BarData
+from rustybt.engine.ledger import Ledger
+from rustybt.engine.metrics import SessionRecorder
+from rustybt.engine.money import MONEY_CONTEXT
+from rustybt.engine.orders import Order
+from rustybt.engine.portfolio import Account, Portfolio
+
+__all__ = ["Simulation"]
+
+BTS_BEFORE_OPEN = pd.Timedelta(minutes=45)
+
+
+class Simulation:
+    """One backtest of ``algo`` over ``sessions`` of ``portal``'s data."""
+
+    def __init__(
+        self,
+        algo: TradingAlgorithm,
+        portal: DataPortalLike,
+        sessions: pd.DatetimeIndex,
+        capital_base: decimal.Decimal,
+        data_frequency: str,
+        benchmark_returns: pd.Series | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.algo = algo
+        self.portal = portal
+        self.sessions = sessions
+        self.data_frequency = data_frequency
+        self.calendar = portal.trading_calendar
+        self.ledger = Ledger(capital_base)
+        self.portfolio = Portfolio(self.ledger, sessions[0])
+        self.account = Account(self.ledger)
+        self.data = BarData(portal, data_frequency)
+        self.recorder = SessionRecorder(capital_base)
+        self.benchmark_input = benchmark_returns
+        self.progress = progress
+        self.session: pd.Timestamp = sessions[0]
+        self.started = False
+        self._orders_today: dict[str, Order] = {}
+        self._txns_today: list[dict[str, Any]] = []
+        self._synced_at: Any = None
+        # first/last market minute of every session, looked up once (exchange-calendars
+        # costs ~20 µs a call)
+        firsts = pd.DatetimeIndex(self.calendar.first_minutes.loc[sessions])
+        lasts = pd.DatetimeIndex(self.calendar.last_minutes.loc[sessions])
+        self._opens: dict[pd.Timestamp, pd.Timestamp] = dict(zip(sessions, firsts, strict=True))
+        self._closes: dict[pd.Timestamp, pd.Timestamp] = dict(zip(sessions, lasts, strict=True))
+
+    # -- valuing the portfolio -----------------------------------------------------------
+    def sync_prices(self) -> None:
+        """Value positions at the current prices, once per simulation time (zipline values
+        the portfolio whenever the algorithm reads it)."""
+        now = self.algo.datetime
+        if now == self._synced_at or not self.ledger.positions:
+            return
+        self._synced_at = now
+        spot_dt = self.data._now
+        if spot_dt is None or spot_dt is pd.NaT:
+            return
+        get = self.portal.get_scalar_asset_spot_value
+        freq = self.data_frequency
+        self.ledger.sync_last_sale_prices(lambda a: get(a, "price", spot_dt, freq), now)
+
+    # -- the run ------------------------------------------------------------------------
+    def run(self) -> pd.DataFrame:
+        """Simulate every session; returns the results frame (one row per session)."""
+        algo = self.algo
+        algo.sim = self
+        algo.ledger = self.ledger
+        algo.datetime = self._open(self.sessions[0])
+        algo.blotter.current_dt = algo.datetime
+        with decimal.localcontext(MONEY_CONTEXT):
+            if not algo.initialized:
+                algo.initialize()
+            self.started = True
+            self._prepare_schedules()
+            for i, session in enumerate(self.sessions):
+                self._session(i, session)
+                if self.progress is not None:
+                    self.progress(i + 1)
+        perf = self.recorder.frame(self.sessions, self._benchmark_returns())
+        return perf
+
+    def _open(self, session: pd.Timestamp) -> pd.Timestamp:
+        return self._opens.get(session) or pd.Timestamp(
+            self.calendar.session_first_minute(session))
+
+    def _close(self, session: pd.Timestamp) -> pd.Timestamp:
+        return self._closes[session]
+
+    def _prepare_schedules(self) -> None:
+        for scheduled in self.algo.scheduled:
+            scheduled.sessions = scheduled.date_rule.mask(self.sessions)
+            if not scheduled.half_days:
+                early = self.calendar.early_closes
+                scheduled.sessions &= ~self.sessions.isin(early)
+
+    def _session(self, i: int, session: pd.Timestamp) -> None:
+        algo, ledger, blotter, data = self.algo, self.ledger, self.algo.blotter, self.data
+        self.session = session
+        self._orders_today = {}
+        self._txns_today = []
+        algo.recorded_vars = dict(algo.recorded_vars)
+        open_, close = self._open(session), self._close(session)
+        # 1. session start
+        midnight = session.tz_localize("UTC")
+        algo.datetime = blotter.current_dt = midnight
+        self._start_of_session(session)
+        self.recorder.start_of_session(ledger)
+        for control in algo.order_controls:
+            control.new_session()
+        # 2. before trading start
+        if algo._before_trading_start is not None:
+            bts = open_ - BTS_BEFORE_OPEN
+            previous = self._previous_bar(i, open_)
+            algo.datetime = blotter.current_dt = bts
+            data.set_before_trading_start(bts, session, previous)
+            algo.before_trading_start(data)
+            self._collect_new_orders()
+        # 3. bars
+        if self.data_frequency == "daily":
+            self._bar(close, session, i, None)
+        else:
+            minutes = self.calendar.session_minutes(session)
+            for j, minute in enumerate(minutes):
+                self._bar(pd.Timestamp(minute), session, i, (j, len(minutes)))
+        # 4. session end
+        algo.datetime = blotter.current_dt = close
+        self._close_expired(session, close)
+        blotter.end_of_session()
+        self._collect_new_orders()
+        spot_dt: Any = session if self.data_frequency == "daily" else close
+        get = self.portal.get_scalar_asset_spot_value
+        freq = self.data_frequency
+        ledger.sync_last_sale_prices(lambda a: get(a, "price", spot_dt, freq), close)
+        for account_control in algo.account_controls:
+            account_control.validate(self.account.leverage, close)
+        self.recorder.end_of_session(
+            ledger, session, open_, close,
+            [o.to_dict() for o in self._orders_today.values()], self._txns_today,
+            dict(algo.recorded_vars))
+
+    def _previous_bar(self, i: int, open_: pd.Timestamp) -> Any:
+        if self.data_frequency == "daily":
+            if i > 0:
+                return self.sessions[i - 1]
+            previous = self.calendar.previous_session(self.sessions[0]) \
+                if self.sessions[0] != self.calendar.first_session else None
+            return previous
+        try:
+            return pd.Timestamp(self.calendar.previous_minute(open_))
+        except ValueError:
+            return None
+
+    def _start_of_session(self, session: pd.Timestamp) -> None:
+        ledger, blotter, portal = self.ledger, self.algo.blotter, self.portal
+        reader = portal.adjustment_reader
+        if reader is not None and ledger.positions:
+            held = [getattr(a, "sid", a) for a in ledger.positions]
+            ledger.earn_dividends(reader.get_dividends_with_ex_date(
+                held, session, portal.asset_finder))
+        ledger.pay_dividends(session)
+        care = set(ledger.positions) | set(blotter.open_orders)
+        if care:
+            splits = portal.get_splits(list(care), session)
+            if splits:
+                blotter.process_splits(splits)
+                ledger.process_splits(splits)
+
+    def _bar(self, dt: pd.Timestamp, session: pd.Timestamp, i: int,
+             minute: tuple[int, int] | None) -> None:
+        algo, blotter, data = self.algo, self.algo.blotter, self.data
+        algo.datetime = blotter.current_dt = dt
+        data.set_bar(dt, session)
+        if blotter.open_orders:
+            txns, commissions, _closed = blotter.get_transactions(data)
+            for txn in txns:
+                self.ledger.process_transaction(txn)
+                self._txns_today.append(txn.to_dict())
+                order = blotter.orders[txn.order_id] if txn.order_id else None
+                if order is not None:
+                    self._orders_today[order.id] = order
+            for asset, cost in commissions:
+                self.ledger.process_commission(asset, cost)
+        algo.handle_data(data)
+        for scheduled in algo.scheduled:
+            assert scheduled.sessions is not None
+            if not scheduled.sessions[i]:
+                continue
+            if minute is not None:
+                at = scheduled.time_rule.minute_index(minute[1])
+                if at is not None and at != minute[0]:
+                    continue
+            scheduled.func(algo, data)
+        self._collect_new_orders()
+
+    def _collect_new_orders(self) -> None:
+        blotter = self.algo.blotter
+        for order in blotter.new_orders:
+            self._orders_today[order.id] = order
+        blotter.new_orders = []
+
+    def _close_expired(self, session: pd.Timestamp, close: pd.Timestamp) -> None:
+        ledger, blotter = self.ledger, self.algo.blotter
+        spot_dt: Any = session if self.data_frequency == "daily" else close
+
+        def expired(asset: Any) -> bool:
+            acd = getattr(asset, "auto_close_date", None)
+            return acd is not None and acd.tz_localize(None) <= session
+
+        for asset in [a for a in ledger.positions if expired(a)]:
+            price = self.portal.get_scalar_asset_spot_value(asset, "price", spot_dt,
+                                                            self.data_frequency)
+            txn = ledger.close_position(asset, close, float(price))
+            if txn is not None:
+                self._txns_today.append(txn.to_dict())
+        for asset in [a for a in blotter.open_orders if expired(a)]:
+            blotter.cancel_all_orders_for_asset(asset)
+
+    # -- benchmark ----------------------------------------------------------------------
+    def _benchmark_returns(self) -> np.ndarray:
+        n = len(self.sessions)
+        given = self.benchmark_input
+        asset = self.algo.benchmark_asset
+        if asset is not None:
+            closes = self.portal.get_history_window(
+                [asset], self.sessions[-1], n + 1, "1d", "price", "daily")
+            series = closes.iloc[:, 0].pct_change().iloc[1:]
+            return np.nan_to_num(series.to_numpy(dtype=float), nan=0.0)
+        if given is None:
+            return np.zeros(n)
+        index = pd.DatetimeIndex(given.index)
+        if index.tz is not None:
+            index = index.tz_convert(None)
+        aligned = pd.Series(given.to_numpy(dtype=float), index=index.normalize())
+        missing = self.sessions.difference(aligned.index)
+        if len(missing):
+            raise ValueError(f"benchmark_returns has no value for {len(missing)} session(s), "
+                             f"first {missing[0].date()}")
+        return aligned.reindex(self.sessions).to_numpy(dtype=float)
