@@ -32,6 +32,9 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── InvalidAsset                 (TypeError)
     │   ├── InvalidDate                  (ValueError)
     │   └── NoDataForFrequency           (ValueError)
+    ├── IndicatorError
+    │   ├── InvalidIndicatorArgument     (ValueError)
+    │   └── NotADecimal                  (TypeError)
     ├── SQLError
     │   ├── SQLQueryError                (ValueError)
     │   ├── SQLAccessDenied              (PermissionError)
@@ -59,20 +62,18 @@ from exchange_calendars.errors import NotTradingMinuteError
 
 __all__ = [
     "AlgorithmError",
-    "BadOrderParameters",
-    "CannotOrderDelistedAsset",
-    "InvalidSimulation",
-    "OrderDuringInitialize",
-    "TradingControlViolation",
     "ArrowPortalError",
     "AssetNotFound",
+    "BadOrderParameters",
     "BundleCorrupted",
     "BundleError",
     "BundleNotFound",
     "BundleNotRegistered",
     "BundleVersionNotFound",
+    "CannotOrderDelistedAsset",
     "ExtensionError",
     "HistoryWindowStartsBeforeData",
+    "IndicatorError",
     "IngestError",
     "IngestWarning",
     "InvalidAsset",
@@ -81,11 +82,15 @@ __all__ = [
     "InvalidDate",
     "InvalidField",
     "InvalidFrequency",
+    "InvalidIndicatorArgument",
     "InvalidReturnType",
+    "InvalidSimulation",
     "LockTimeout",
     "NoDataForFrequency",
     "NoDataOnDate",
+    "NotADecimal",
     "NotATradingMinute",
+    "OrderDuringInitialize",
     "RustybtError",
     "RustybtWarning",
     "SQLAccessDenied",
@@ -97,6 +102,7 @@ __all__ = [
     "SourceOptionError",
     "StoreCorrupted",
     "SymbolNotFound",
+    "TradingControlViolation",
     "ZiplineBundleNotFound",
 ]
 
@@ -374,6 +380,34 @@ class InvalidDate(ArrowPortalError, ValueError):
 
 class NoDataForFrequency(ArrowPortalError, ValueError):
     """The bundle holds no bars of the requested data frequency (e.g. minute)."""
+
+
+# --------------------------------------------------------------------------- indicators
+class IndicatorError(RustybtError):
+    """Base class of :mod:`rustybt.indicators` errors."""
+
+
+class InvalidIndicatorArgument(IndicatorError, ValueError):
+    """A bad indicator argument; the message names the argument and the value given.
+
+    A window that is not a positive ``int`` (0, -1, 2.5, True), a span below 1, a negative
+    ``ddof``, an unknown fill method, a slice outside the array, an array that is not 1-D/2-D
+    or not numeric, an empty sequence where a mean is asked.
+    """
+
+
+class NotADecimal(IndicatorError, TypeError):
+    """A Decimal helper got a value that is neither ``Decimal`` nor ``int`` (e.g. a float).
+
+    Attributes:
+        index: Position of the value in the sequence.
+        value: The value.
+    """
+
+    def __init__(self, message: str, *, index: int, value: object) -> None:
+        super().__init__(message)
+        self.index = index
+        self.value = value
 
 
 # --------------------------------------------------------------------------- SQL

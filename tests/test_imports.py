@@ -142,3 +142,24 @@ def test_data_portal_alias_is_lazy() -> None:
         assert "NoSuchThing" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("unknown attribute did not raise")
+
+
+def test_indicators_is_a_leaf() -> None:
+    """rustybt.indicators imports only itself and rustybt.errors; nothing imports it back."""
+    graph = _imports()
+    for module, targets in graph.items():
+        if _under(module, "rustybt.indicators"):
+            assert {t for t in targets if not _under(t, "rustybt.indicators")} <= {
+                "rustybt.errors"
+            }, module
+        else:
+            assert not any(_under(t, "rustybt.indicators") for t in targets), module
+    third_party = set()
+    for path in (PKG / "indicators").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                third_party.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                third_party.add(node.module.split(".")[0])
+    allowed_stdlib = {"__future__", "collections", "decimal", "math", "operator", "typing"}
+    assert third_party - allowed_stdlib <= {"numpy", "polars", "scipy", "rustybt"}
