@@ -148,6 +148,10 @@ def expanding_risk(returns: np.ndarray, bench: np.ndarray) -> dict[str, np.ndarr
         resid_mean = mean - beta * bench_mean
         alpha = (1.0 + resid_mean) ** ANNUAL - 1.0
         bench_cum = np.cumprod(1.0 + b) - 1.0
+    if n:
+        # empyrical needs two observations for these (it returns NaN for one)
+        for series in (vol, sharpe, sortino, alpha, beta, bench_vol):
+            series[0] = np.nan
     finite = np.isfinite
     clean = {
         "algorithm_period_return": np.cumprod(1.0 + r) - 1.0,

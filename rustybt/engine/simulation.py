@@ -33,7 +33,7 @@ from rustybt.engine.portfolio import Account, Portfolio
 
 __all__ = ["Simulation"]
 
-BTS_BEFORE_OPEN = pd.Timedelta("45min")  # a string: pandas 2 + NumPy 2.3 warn on minutes=45
+BTS_BEFORE_OPEN = np.timedelta64(45, "m")
 
 
 class Simulation:
