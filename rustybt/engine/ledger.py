@@ -22,7 +22,6 @@ zipline's bookkeeping is followed rule by rule, so a zipline algorithm sees the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
@@ -37,21 +36,31 @@ __all__ = ["Ledger", "Position", "PositionStats", "Transaction"]
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
 class Transaction:
-    """One fill: ``amount`` shares of ``asset`` at ``price`` (money) at ``dt``."""
+    """One fill: ``amount`` shares of ``asset`` at ``price`` (money) at ``dt``.
 
-    asset: Any
-    amount: int
-    dt: pd.Timestamp
-    price: Decimal
-    order_id: str | None
-    commission: Decimal | None = None
+    A plain slotted class: the engine makes one per fill (a frozen dataclass costs 3× more).
+    """
+
+    __slots__ = ("amount", "asset", "commission", "dt", "order_id", "price")
+
+    def __init__(self, asset: Any, amount: int, dt: pd.Timestamp, price: Decimal,
+                 order_id: str | None, commission: Decimal | None = None) -> None:
+        self.asset = asset
+        self.amount = amount
+        self.dt = dt
+        self.price = price
+        self.order_id = order_id
+        self.commission = commission
 
     def to_dict(self) -> dict[str, Any]:
         """zipline's transaction dict (the ``transactions`` column of the results)."""
         return {"amount": self.amount, "dt": self.dt, "price": float(self.price),
                 "order_id": self.order_id, "sid": self.asset, "commission": None}
+
+    def __repr__(self) -> str:
+        return (f"Transaction({self.asset!r}, amount={self.amount}, dt={self.dt}, "
+                f"price={self.price})")
 
 
 class Position:
@@ -133,12 +142,21 @@ class Ledger:
         self.cash_flow = ZERO
         self.positions: dict[Any, Position] = {}
         self._unpaid: dict[pd.Timestamp, Decimal] = {}
+        #: Σ amount × last_sale_price, or None when something changed since it was summed
+        #: (order sizing reads it for every order: the cache saves a Decimal sum per order).
+        self._positions_value: Decimal | None = ZERO
 
     # -- state ---------------------------------------------------------------------------
     @property
     def positions_value(self) -> Decimal:
         """Σ amount × last_sale_price."""
-        return sum((p.amount * p.last_sale_price for p in self.positions.values()), ZERO)
+        value = self._positions_value
+        if value is None:
+            value = ZERO
+            for p in self.positions.values():
+                value += p.amount * p.last_sale_price
+            self._positions_value = value
+        return value
 
     @property
     def portfolio_value(self) -> Decimal:
@@ -168,6 +186,7 @@ class Ledger:
     def process_transaction(self, txn: Transaction) -> None:
         """Book a fill: cash moves by ``-price × amount``; the position updates."""
         self._cash_flow(-(txn.price * txn.amount))
+        self._positions_value = None
         position = self.positions.get(txn.asset)
         if position is None:
             position = self.positions[txn.asset] = Position(txn.asset)
@@ -188,6 +207,7 @@ class Ledger:
             position = self.positions.get(asset)
             if position is None:
                 continue
+            self._positions_value = None
             r = to_money(ratio)
             raw = Decimal(position.amount) / r
             full = raw.to_integral_value(rounding=ROUND_DOWN)
@@ -222,13 +242,14 @@ class Ledger:
         position = self.positions.get(asset)
         if position is None or position.amount == 0:
             return None
-        fill = position.last_sale_price if math.isnan(price) else to_money(price)
+        fill = position.last_sale_price if price != price else to_money(price)
         txn = Transaction(asset, -position.amount, dt, fill, None)
         self.process_transaction(txn)
         return txn
 
     def sync_last_sale_prices(self, price_of: Callable[[Any], float], dt: pd.Timestamp) -> None:
         """Set each position's last sale price to ``price_of(asset)`` (NaN keeps the old one)."""
+        self._positions_value = None
         for position in self.positions.values():
             price = price_of(position.asset)
             if price == price:  # not NaN
