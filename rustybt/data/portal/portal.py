@@ -336,7 +336,7 @@ class ArrowDataPortal:
             raise SidsNotFound([sid])
         if data_frequency == "daily" and field == "close":  # the hot path of a backtest
             ns = to_ns(dt)
-            e = self._cal.spot_session(ns)
+            e = self._cal.spot_session(ns, dt)
             spot = self._spot
             if spot.start_ns[r] <= ns and e <= spot.end_pos[r]:
                 if self.zipline_exact:
