@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from rustybt._lru import LRU
-from rustybt.data.store.calendar_index import to_ns
+from rustybt.data.store.calendar_index import is_aware, to_ns
 
 __all__ = ["COMMON_BAR_COUNTS", "HistoryCache", "cache_from_env", "history_key"]
 
@@ -124,7 +124,8 @@ def history_key(
             labels = (tuple([a if type(a) is int else getattr(a, "sid", a) for a in assets]),
                       tuple(map(type, assets)))
         key = (namespace, method, labels, fkey, bar_count, frequency, data_frequency,
-               None if end_dt is None else to_ns(end_dt), return_type, single_asset)
+               None if end_dt is None else to_ns(end_dt), return_type, single_asset,
+               is_aware(end_dt))  # on 24/7 a naive label and an aware minute differ
         hash(key)
     except Exception:  # unkeyable input (unhashable, bad end_dt): the uncached path reports it
         return None

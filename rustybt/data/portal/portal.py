@@ -341,7 +341,7 @@ class ArrowDataPortal:
             raise SidsNotFound([sid])
         if data_frequency == "daily" and field in _HOT_FIELDS:  # the hot path of a backtest
             ns = to_ns(dt)
-            e = self._cal.spot_session(ns)
+            e = self._cal.spot_session(ns, dt)
             spot = self._spot
             if spot.start_ns[r] <= ns and e <= spot.end_pos[r]:
                 if field == "volume":

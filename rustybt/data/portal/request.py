@@ -27,7 +27,9 @@ spelling first and fall back on :func:`sid_of` only when it fails, so they pay n
 - a field is a ``str`` (``np.str_`` included) or a non-empty list of distinct ones;
 - ``bar_count`` is an ``int`` or ``np.integer`` ≥ 1 (not a float, not a bool);
 - ``end_dt`` is any datetime spelling :func:`~rustybt.data.store.calendar_index.to_ns` reads;
-  ``NaT`` raises :class:`~rustybt.errors.InvalidDate`.
+  ``NaT`` raises :class:`~rustybt.errors.InvalidDate`. Whether it was tz-aware is kept
+  (``end_instant``): on 24-hour calendars a label midnight is also the previous session's
+  close, and only the tz tells which was meant (see :mod:`~rustybt.data.store.calendar_index`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any, Literal, NamedTuple, NoReturn
 import numpy as np
 
 from rustybt.assets import SidsNotFound
-from rustybt.data.store.calendar_index import to_ns
+from rustybt.data.store.calendar_index import is_aware, to_ns
 from rustybt.errors import (
     InvalidAsset,
     InvalidBarCount,
@@ -176,6 +178,8 @@ class HistoryRequest(NamedTuple):
         data_frequency: ``'daily'`` or ``'minute'`` (the store the bars come from).
         return_type: ``'dataframe'``, ``'array'``, ``'polars'`` or ``'arrow'``.
         end_ns: ``end_dt`` as int nanoseconds (UTC), None for the last session/minute.
+        end_instant: ``end_dt`` was tz-aware: an ambiguous midnight (a 24/7 label that is
+            also the previous session's close) is read as that minute, not as the label.
         single_asset: One asset was passed (not a list): results drop the asset axis.
         single_field: One field was passed (a str): results drop the field axis.
     """
@@ -189,6 +193,7 @@ class HistoryRequest(NamedTuple):
     data_frequency: str
     return_type: ReturnType
     end_ns: int | None
+    end_instant: bool
     single_asset: bool
     single_field: bool
 
@@ -246,4 +251,5 @@ class HistoryRequest(NamedTuple):
         if end_ns == _NAT_NS:
             raise InvalidDate("end_dt is NaT: a history window needs a date")
         return cls(asset_tuple, sids, rows, field_list, bar_count, frequency, dfreq,
-                   return_type, end_ns, single_asset, single_field)
+                   return_type, end_ns, end_dt is not None and is_aware(end_dt), single_asset,
+                   single_field)

@@ -45,9 +45,15 @@ class SpotReader:
         self._events = events
         n = cal.n_sessions
         sessions = cal.sessions
-        #: Per daily row: the asset's first session label (ns), and its last session position.
+        #: Per daily row: where the asset's life starts (ns), and its last session position.
+        #: The start is its first session's label, or that session's first minute when it is
+        #: earlier (CMES, XASX, XNZE open on the UTC day before the label): those minutes
+        #: belong to the first session, the asset trades in them (zipline reads them as
+        #: before ``start_date`` and returns NaN).
+        first_minutes = cal.first_minutes
         self.start_ns: list[int] = [
-            int(sessions[i]) if i < n else _NEVER for i in engine.start_index.tolist()
+            min(int(sessions[i]), int(first_minutes[i])) if i < n else _NEVER
+            for i in engine.start_index.tolist()
         ]
         self.end_pos: list[int] = engine.end_index.tolist()
 
@@ -71,7 +77,7 @@ class SpotReader:
         if field == "last_traded":
             return self.daily_last_traded(r, dt)
         ns = to_ns(dt)
-        e = self.cal.spot_session(ns)
+        e = self.cal.spot_session(ns, dt)
         if not (self.start_ns[r] <= ns and e <= self.end_pos[r]):
             return 0 if field == "volume" else np.nan
         if field == "volume":
@@ -97,7 +103,7 @@ class SpotReader:
         daily reader knows no session there).
         """
         ns = to_ns(dt)
-        e = self.cal.spot_session(ns)
+        e = self.cal.spot_session(ns, dt)
         if e >= self.cal.n_sessions or ns < int(self.cal.sessions[0]):
             return _nat()
         lt = last_index(self.d["volume"][r], e, volume=True)
@@ -118,7 +124,7 @@ class SpotReader:
         if field == "last_traded":
             return self.minute_last_traded(sid, dt)
         ns = to_ns(dt)
-        if not self.alive(r, ns, self.cal.spot_session(ns)):
+        if not self.alive(r, ns, self.cal.spot_session(ns, instant=True)):  # dt is a minute
             return 0 if field == "volume" else np.nan
         found = self.engine.spot_minute_row(sid)
         if found is None:

@@ -42,7 +42,7 @@ def starts_before_data_minute(cal: CalendarIndex, bar_count: int) -> NoReturn:
     minutes = cal.minutes
     first = pd.Timestamp(int(cal.sessions[0]))
     idx = min(bar_count, len(minutes) - 1)
-    suggested = cal.session_index(int(minutes[idx]))
+    suggested = cal.session_index(int(minutes[idx]), instant=True)
     raise HistoryWindowStartsBeforeData(
         first_trading_day=first.date(),
         bar_count=bar_count,
@@ -51,9 +51,12 @@ def starts_before_data_minute(cal: CalendarIndex, bar_count: int) -> NoReturn:
     )
 
 
-def session_window(cal: CalendarIndex, bar_count: int, end: object) -> tuple[int, int]:
-    """First and last session position of a '1d' window ending at ``end`` (None: the last)."""
-    e = cal.n_sessions - 1 if end is None else cal.session_index(end)
+def session_window(
+    cal: CalendarIndex, bar_count: int, end: object, instant: bool | None = None
+) -> tuple[int, int]:
+    """First and last session position of a '1d' window ending at ``end`` (None: the last);
+    ``instant`` as in :meth:`CalendarIndex.session_index`."""
+    e = cal.n_sessions - 1 if end is None else cal.session_index(end, instant)
     s = e - bar_count + 1
     if s < 0:
         starts_before_data(cal, bar_count)
@@ -83,14 +86,14 @@ class WindowReader:
         end = req.end_ns
         n = req.bar_count
         if req.frequency == "1d" and req.data_frequency == "daily":
-            s, e = session_window(cal, n, end)
+            s, e = session_window(cal, n, end, req.end_instant)
             return {f: engine.daily_history(rows, f, s, e) for f in req.fields}, s, e + 1
         self._stores.require_minutes()
         sids = list(req.sids)
         if req.frequency == "1d":
             if end is None:
                 end = int(cal.last_minutes[-1])
-            s, e = session_window(cal, n, end)
+            s, e = session_window(cal, n, end, req.end_instant)
             m = cal.minute_index(end)
             arrays = {f: engine.minute_daily_history(sids, rows, f, s, e, m) for f in req.fields}
             return arrays, s, e + 1

@@ -4,10 +4,23 @@ All times are int64 nanoseconds: sessions as naive-midnight labels, minutes as U
 may be a naive session label, a tz-aware minute, a ``pd.Timestamp``, an ``np.datetime64``, a
 ``datetime``/``date`` or a string; naive values are read as UTC, like zipline.
 
-Session resolution follows zipline's ``trading_calendar.minute_to_session(dt)``: the session
-whose last minute is the first one at or after ``dt`` — a trading minute maps to its session,
-a time outside trading hours (a weekend, a holiday, an evening) rolls *forward* to the next
-session. Minute resolution takes the last trading minute at or before ``dt``.
+Session resolution: a session label (its naive midnight) always means that session. Any other
+``dt`` follows zipline's ``trading_calendar.minute_to_session(dt)``: the session whose last
+minute is the first one at or after ``dt`` — a trading minute maps to its session, a time
+outside trading hours (a weekend, a holiday, an evening) rolls *forward* to the next session.
+Minute resolution takes the last trading minute at or before ``dt``.
+
+Labels that are also trading minutes of another session: on a 24-hour calendar ("24/7",
+"24/5") the label midnight of session D is the close (last right-labelled minute) of the
+session before; a calendar whose session closes after the next label's midnight has the same
+overlap. These keys are *ambiguous*. A naive value (a ``Timestamp`` without tz, a ``date``,
+``np.datetime64``, an int, a string without an offset) is read as the label: session D. A
+tz-aware value is an instant and is read as a minute, like zipline: the session before. That
+is what keeps a zipline backtest right on 24/7 calendars: zipline passes the naive label D for
+``data.current``/``history`` and the tz-aware close minute of D (= D+1 00:00 UTC) for
+valuations and ``can_trade``; both must read session D, never D+1's bars. The ambiguous keys
+live in their own small dict consulted only after the main dict misses, so the hit path of
+every other calendar (and of every non-midnight key) costs what it did.
 
 Before the data: a ``dt`` earlier than the first session (its label and its first minute)
 raises :class:`~rustybt.errors.NoDataOnDate` naming the date and the first session, in both
@@ -28,7 +41,7 @@ import numpy as np
 
 from rustybt.errors import InvalidDate, NoDataOnDate
 
-__all__ = ["CalendarIndex", "to_ns"]
+__all__ = ["CalendarIndex", "is_aware", "to_ns"]
 
 _NS_PER_DAY = 86_400 * 1_000_000_000
 _NAT_NS = -(2**63)  # pd.NaT.value and np.datetime64('NaT') as int64
@@ -55,6 +68,18 @@ def to_ns(dt: Any) -> int:
     return int(pd.Timestamp(dt).value)
 
 
+def is_aware(dt: Any) -> bool:
+    """True when ``dt`` is a tz-aware instant (a ``Timestamp``/``datetime`` with a tz, or a string
+    with an offset); False for naive values, dates, ``np.datetime64``, ints and None."""
+    if getattr(dt, "tzinfo", None) is not None:
+        return True
+    if isinstance(dt, str):
+        import pandas as pd
+
+        return pd.Timestamp(dt).tzinfo is not None
+    return False
+
+
 class CalendarIndex:
     """Sessions and trading minutes of a bundle as int64 arrays, with fast lookups.
 
@@ -71,8 +96,19 @@ class CalendarIndex:
         self.first_minutes = first_minutes
         self.last_minutes = last_minutes
         self.n_sessions = len(sessions)
-        pos = {int(v): i for i, v in enumerate(sessions.tolist())}
-        pos.update({int(v): i for i, v in enumerate(last_minutes.tolist())})
+        # closes first, then labels: a label always names its own session
+        pos = {int(v): i for i, v in enumerate(last_minutes.tolist())}
+        pos.update({int(v): i for i, v in enumerate(sessions.tolist())})
+        #: label ns → (its session, the session it is a trading minute of), see the module doc
+        self._ambiguous: dict[int, tuple[int, int]] = {}
+        if len(sessions):
+            trades_in = np.searchsorted(last_minutes, sessions, side="left")
+            for j in np.flatnonzero(trades_in != np.arange(len(sessions))).tolist():
+                k = int(trades_in[j])
+                if k < len(sessions) and first_minutes[k] <= sessions[j]:
+                    label = int(sessions[j])
+                    self._ambiguous[label] = (j, k)
+                    del pos[label]
         self._session_pos = pos
         #: Earliest instant that belongs to the data: the first session's label or first
         #: minute, whichever is earlier (a session can open the UTC day before its label).
@@ -87,12 +123,21 @@ class CalendarIndex:
         self.minute_session = minute_session
         self.session_first_row = np.searchsorted(minute_session, np.arange(self.n_sessions + 1))
 
-    def session_index(self, dt: Any) -> int:
-        """Position of ``minute_to_session(dt)`` (roll forward); NoDataOnDate past the end."""
+    def session_index(self, dt: Any, instant: bool | None = None) -> int:
+        """Position of the session of ``dt``: its own for a label, else ``minute_to_session(dt)``
+        (roll forward); NoDataOnDate past the end.
+
+        Args:
+            dt: Any datetime spelling, or int ns.
+            instant: Read an ambiguous midnight as a minute (True) or a label (False); None
+                decides by ``dt`` (tz-aware: a minute). Consulted only for ambiguous keys.
+        """
         ns = dt if type(dt) is int else to_ns(dt)
         idx = self._session_pos.get(ns)
         if idx is not None:
             return idx
+        if self._ambiguous and ns in self._ambiguous:
+            return self._resolve_ambiguous(ns, dt, instant)
         idx = int(np.searchsorted(self.last_minutes, ns, side="left"))
         if idx >= self.n_sessions:
             raise NoDataOnDate(f"{_label(ns)} is after the bundle's last session")
@@ -113,15 +158,32 @@ class CalendarIndex:
             "(later bars are never served in their place)"
         )
 
-    def spot_session(self, ns: int) -> int:
+    def spot_session(self, ns: int, dt: Any = None, instant: bool | None = None) -> int:
         """Like :meth:`session_index` for int ns, but ``n_sessions`` past the end (no raise).
 
         Spot values treat a dt outside the bundle's sessions as outside every asset's life.
+        ``dt`` (the value ``ns`` came from) and ``instant`` decide an ambiguous midnight, as in
+        :meth:`session_index`; they are read only for such a key.
         """
         idx = self._session_pos.get(ns)
         if idx is None:
+            if self._ambiguous and ns in self._ambiguous:
+                return self._resolve_ambiguous(ns, dt, instant)
             idx = int(np.searchsorted(self.last_minutes, ns, side="left"))
         return idx
+
+    def _resolve_ambiguous(self, ns: int, dt: Any, instant: bool | None) -> int:
+        """The session of an ambiguous midnight: the label's, or (an instant) the minute's."""
+        label_session, minute_session = self._ambiguous[ns]
+        if instant is None:
+            instant = is_aware(dt)
+        return minute_session if instant else label_session
+
+    @property
+    def ambiguous_labels(self) -> dict[int, tuple[int, int]]:
+        """Label ns → (its session, the session it is a trading minute of): the midnights a
+        naive and a tz-aware value read differently (every label but the first on 24/7)."""
+        return dict(self._ambiguous)
 
     def spot_minute(self, ns: int) -> int:
         """Last trading minute ≤ ``ns`` (int ns): -1 before the first, the last one after."""
