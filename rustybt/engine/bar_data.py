@@ -30,6 +30,9 @@ from rustybt.data.portal.protocol import DataPortalLike
 __all__ = ["BarData"]
 
 
+_MISSING = object()
+
+
 def _is_asset(value: Any) -> bool:
     return hasattr(value, "sid")
 
@@ -47,6 +50,10 @@ class BarData:
         self._session: pd.Timestamp = pd.NaT
         self._now: Any = pd.NaT  # the dt handed to the portal
         self._adjust_to: pd.Timestamp | None = None  # minute BTS: perspective for adjustments
+        #: Spot values already read at this simulation time. A backtest asks the same few
+        #: values many times per bar (order sizing, slippage, valuation): a dict hit is
+        #: ~0.1 µs against ~1.5 µs through the portal.
+        self._seen: dict[tuple[Any, str], Any] = {}
 
     # -- the simulation moves the view ----------------------------------------------------
     def set_bar(self, dt: pd.Timestamp, session: pd.Timestamp) -> None:
@@ -55,6 +62,7 @@ class BarData:
         self._session = session
         self._now = session if self._daily else dt
         self._adjust_to = None
+        self._seen = {}
 
     def set_before_trading_start(
         self, dt: pd.Timestamp, session: pd.Timestamp, previous: pd.Timestamp | None
@@ -64,6 +72,7 @@ class BarData:
         self._session = session
         self._now = previous
         self._adjust_to = None if self._daily else dt
+        self._seen = {}
 
     # -- zipline's properties -------------------------------------------------------------
     @property
@@ -83,6 +92,15 @@ class BarData:
 
     # -- values -------------------------------------------------------------------------
     def _spot(self, asset: Any, field: str) -> Any:
+        key = (asset, field)
+        seen = self._seen.get(key, _MISSING)
+        if seen is not _MISSING:
+            return seen
+        value = self._read(asset, field)
+        self._seen[key] = value
+        return value
+
+    def _read(self, asset: Any, field: str) -> Any:
         if self._now is None or self._now is pd.NaT:  # before the first bar of the data
             return pd.NaT if field == "last_traded" else (0 if field == "volume" else np.nan)
         portal = self._portal

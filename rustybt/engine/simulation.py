@@ -34,6 +34,7 @@ from rustybt.engine.portfolio import Account, Portfolio
 __all__ = ["Simulation"]
 
 BTS_BEFORE_OPEN = np.timedelta64(45, "m")
+_MISSING = object()
 
 
 class Simulation:
@@ -66,6 +67,7 @@ class Simulation:
         self._orders_today: dict[str, Order] = {}
         self._txns_today: list[dict[str, Any]] = []
         self._synced_at: Any = None
+        self._auto_close: dict[Any, Any] = {}  # asset → naive auto-close date (or None)
         # first/last market minute of every session, looked up once (exchange-calendars
         # costs ~20 µs a call)
         firsts = pd.DatetimeIndex(self.calendar.first_minutes.loc[sessions])
@@ -81,12 +83,8 @@ class Simulation:
         if now == self._synced_at or not self.ledger.positions:
             return
         self._synced_at = now
-        spot_dt = self.data._now
-        if spot_dt is None or spot_dt is pd.NaT:
-            return
-        get = self.portal.get_scalar_asset_spot_value
-        freq = self.data_frequency
-        self.ledger.sync_last_sale_prices(lambda a: get(a, "price", spot_dt, freq), now)
+        data = self.data
+        self.ledger.sync_last_sale_prices(lambda a: data._spot(a, "price"), now)
 
     # -- the run ------------------------------------------------------------------------
     def run(self) -> pd.DataFrame:
@@ -156,10 +154,8 @@ class Simulation:
         self._close_expired(session, close)
         blotter.end_of_session()
         self._collect_new_orders()
-        spot_dt: Any = session if self.data_frequency == "daily" else close
-        get = self.portal.get_scalar_asset_spot_value
-        freq = self.data_frequency
-        ledger.sync_last_sale_prices(lambda a: get(a, "price", spot_dt, freq), close)
+        # the view still shows the session's last bar: value positions at its prices
+        ledger.sync_last_sale_prices(lambda a: data._spot(a, "price"), close)
         for account_control in algo.account_controls:
             account_control.validate(self.account.leverage, close)
         self.recorder.end_of_session(
@@ -231,9 +227,14 @@ class Simulation:
         ledger, blotter = self.ledger, self.algo.blotter
         spot_dt: Any = session if self.data_frequency == "daily" else close
 
+        auto_close = self._auto_close
+
         def expired(asset: Any) -> bool:
-            acd = getattr(asset, "auto_close_date", None)
-            return acd is not None and acd.tz_localize(None) <= session
+            acd = auto_close.get(asset, _MISSING)
+            if acd is _MISSING:
+                acd = getattr(asset, "auto_close_date", None)
+                acd = auto_close[asset] = None if acd is None else acd.tz_localize(None)
+            return acd is not None and acd <= session
 
         for asset in [a for a in ledger.positions if expired(a)]:
             price = self.portal.get_scalar_asset_spot_value(asset, "price", spot_dt,
