@@ -8,11 +8,17 @@ docs/bundles.md, section "Validation".
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rustybt.data.bundles._validate_times import (
+    parse_times,
+    parse_times_utc,
+    refuse_daily_offsets,
+)
 from rustybt.errors import IngestError
 
 __all__ = [
@@ -30,6 +36,8 @@ __all__ = [
 PRICE_COLUMNS = ("open", "high", "low", "close")
 BAR_COLUMNS = (*PRICE_COLUMNS, "volume")
 _VOLUME_MAX = float(2**63)
+_VOLUME_MAX_INT = 2**63
+_FLOAT_EXACT = float(2**53)  # float64 holds every integer below this exactly
 
 Warn = Callable[[str], None]
 
@@ -47,24 +55,6 @@ def require(frame: pd.DataFrame, columns: tuple[str, ...], label: str) -> None:
 def first_bad(mask: np.ndarray) -> int:
     """Position of the first True in ``mask``."""
     return int(np.flatnonzero(mask)[0])
-
-
-def parse_times(values: pd.Series, label: str, column: str, *, utc: bool) -> pd.DatetimeIndex:
-    """Parse a date column; empty or unparseable cells raise (row numbers are 1-based)."""
-    parsed = pd.to_datetime(values, errors="coerce", utc=utc)
-    bad = parsed.isna().to_numpy()
-    if bad.any() and values.dtype == object and values[bad].notna().any():
-        # pandas infers one format from the first value; parse the rest one by one
-        retry = pd.to_datetime(values[bad], errors="coerce", utc=utc, format="mixed")
-        parsed = pd.Series(parsed, index=values.index)
-        parsed[bad] = retry
-        bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = first_bad(bad)
-        raise IngestError(
-            "unparseable date", file=label, row=i + 1, column=column, value=values.iloc[i]
-        )
-    return pd.DatetimeIndex(parsed).as_unit("ns")
 
 
 def not_in(values: pd.DatetimeIndex, sorted_index: pd.DatetimeIndex) -> np.ndarray:
@@ -211,9 +201,10 @@ def daily_bars(
     require(frame, (col, *BAR_COLUMNS), label)
     if len(frame) == 0:
         return _empty_frame("date", None)
-    idx = parse_times(frame[col], label, col, utc=False)
-    if idx.tz is not None:
-        idx = idx.tz_convert("UTC").tz_localize(None)
+    idx, aware = parse_times_utc(frame[col], label, col)
+    if aware:
+        refuse_daily_offsets(frame[col], label, col)
+    idx = idx.tz_localize(None)
     not_midnight = idx != idx.normalize()
     if not_midnight.any():
         i = first_bad(np.asarray(not_midnight))
@@ -236,12 +227,49 @@ def daily_bars(
     return _checked_values(frame, "date", idx, label, warn)
 
 
+def _exact_volume(raw: pd.Series, num: np.ndarray, label: str) -> np.ndarray | None:
+    """Volumes as exact int64 when float64 could round them (integer input, or text ≥ 2**53).
+
+    Text cells float64 cannot hold exactly are read digit by digit: an integer that fits in
+    int64 is kept exactly, anything else is refused. None: ``num`` (float64) is exact.
+    """
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        return raw.to_numpy(np.int64)
+    big = np.isfinite(num) & (np.abs(num) >= _FLOAT_EXACT)
+    if raw.dtype != object or not big.any():
+        return None
+    out = np.zeros(len(num), dtype=np.int64)
+    small = np.isfinite(num) & ~big
+    out[small] = num[small].astype(np.int64)  # non-integers are refused by _check_values
+    for i in np.flatnonzero(big):
+        cell = raw.iloc[i]
+        value, reason = _exact_integer(cell)
+        if value is None:
+            raise IngestError(reason, file=label, row=int(i) + 1, column="volume", value=cell)
+        out[i] = value
+    return out
+
+
+def _exact_integer(cell: Any) -> tuple[int | None, str]:
+    """(the cell as an exact int64 volume, or None and why not)."""
+    try:
+        exact = Decimal(str(cell).strip())
+    except InvalidOperation:
+        return None, "not a number"
+    if exact != exact.to_integral_value():
+        return None, "volume is not an integer"
+    if exact < 0:
+        return None, "negative volume"
+    if exact >= _VOLUME_MAX_INT:
+        return None, "volume does not fit in int64"
+    return int(exact), ""
+
+
 def _checked_values(
     frame: pd.DataFrame, time_col: str, idx: pd.DatetimeIndex, label: str, warn: Warn | None
 ) -> pd.DataFrame:
     values = _numbers(frame, label)
-    vol = frame["volume"]
-    exact = vol.to_numpy(np.int64) if pd.api.types.is_integer_dtype(vol.dtype) else None
+    exact = _exact_volume(frame["volume"], values["volume"], label)
     keep = _drop_empty(values, idx, label, warn)
     if keep is None:
         _check_values(values, label, exact is not None)

@@ -26,6 +26,7 @@ import pandas as pd
 from rustybt._fs import TMP_PREFIX, atomic_write, file_digest, fsync_dir, fsync_file
 from rustybt.calendars import get_calendar
 from rustybt.data.bundles import _validate, _validate_tables
+from rustybt.data.bundles._bar_agreement import bar_disagreements
 from rustybt.data.bundles._commit_checks import check_lifetimes, previous_closes
 from rustybt.data.bundles._tables import (
     assets_table,
@@ -311,6 +312,9 @@ class BundleWriter:
         try:
             assets = self._write_metadata()
             self._write_adjustment_files(assets)
+            disagreement = bar_disagreements(self.tmp_dir, self.calendar, self._sessions)
+            if disagreement is not None:
+                self.warn(disagreement)
             files = {
                 p.relative_to(self.tmp_dir).as_posix(): FileEntry(file_digest(p), p.stat().st_size)
                 for p in sorted(self.tmp_dir.rglob("*.parquet"))

@@ -5,22 +5,30 @@ Layout (as in zipline's ``csvdir`` bundle)::
     DIR/daily/<SYMBOL>.csv      first column the session date
     DIR/minute/<SYMBOL>.csv     first column the minute (UTC; right-labelled like zipline)
 
-Columns ``open, high, low, close, volume`` and optionally ``dividend`` and ``split``. Any file
-whose name contains ``.csv`` counts (``.csv.gz`` is read compressed); the symbol is the name
-before ``.csv``. Sids are given to the sorted symbols of all frequencies (0, 1, …), exchange
-``CSVDIR``, lifetimes from the first/last bar, ``auto_close_date`` = last bar + 1 day.
+Columns ``open, high, low, close, volume`` and optionally ``dividend`` and ``split``. A data
+file is ``<SYMBOL>.csv`` or ``<SYMBOL>.csv.gz`` (read compressed). Sids are given to the
+sorted symbols of all frequencies (0, 1, …), exchange ``CSVDIR``, lifetimes from the first/last
+bar, ``auto_close_date`` = last bar + 1 day.
 
 ``dividend``: a value other than 0 is a cash dividend with that row's date as ex_date.
 ``split``: a value other than 1 is a split effective on that row's date with
 ratio = 1 / split (``split=2`` is a 2-for-1 split, earlier prices × 0.5). Empty cells mean none.
 When a symbol has both a daily and a minute file, adjustments come from the daily file.
 
-Unlike zipline, rows are never sorted: unsorted or duplicate dates are an IngestError.
+Unlike zipline, rows are never sorted: unsorted or duplicate dates are an IngestError. What
+zipline would read silently but wrongly is refused or warned about (rules in
+:mod:`rustybt.data.bundles.sources._csv_files` and docs/bundles.md): two data files for one
+symbol, other files in the folder (one IngestWarning lists them), unreadable or corrupt gzip,
+a header-only file (refused, not skipped: it is almost always a failed download and would
+leave an asset without bars), duplicate column names, and pandas' default ``to_csv()`` index
+column (dropped). Bar values are checked by the writer (:mod:`rustybt.data.bundles._validate`):
+volumes are read exactly, daily dates with a non-zero UTC offset and columns mixing dates
+with and without an offset are refused; at commit, daily bars that disagree with the same
+asset's minutes give one IngestWarning.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt._progress import Progress
+from rustybt.data.bundles.sources._csv_files import read_csv, scan_folder
 from rustybt.data.bundles.writer import BundleWriter
 from rustybt.errors import IngestError
 
@@ -37,45 +46,36 @@ FREQUENCIES = ("daily", "minute")
 EXCHANGE = "CSVDIR"
 
 
-def _symbol_files(folder: Path) -> dict[str, Path]:
-    files: dict[str, Path] = {}
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.is_file() and ".csv" in entry.name:
-            files.setdefault(entry.name.split(".csv")[0], Path(entry.path))
-    return files
-
-
-def csvdir_symbols(
-    path: Path | str, frequencies: tuple[str, ...] | None = None
-) -> dict[str, dict[str, Path]]:
-    """{frequency: {symbol: file}} of a csvdir directory (raises IngestError when empty)."""
+def _scan(
+    path: Path | str, frequencies: tuple[str, ...] | None
+) -> tuple[dict[str, dict[str, Path]], dict[str, list[str]]]:
+    """({frequency: {symbol: file}}, {folder: ignored file names})."""
     root = Path(path)
     if not root.is_dir():
         raise IngestError("csvdir path is not a directory", file=str(root))
     freqs = frequencies or tuple(f for f in FREQUENCIES if (root / f).is_dir())
     if not freqs:
         raise IngestError("no 'daily' or 'minute' directory found", file=str(root))
-    out = {}
+    out: dict[str, dict[str, Path]] = {}
+    ignored: dict[str, list[str]] = {}
     for freq in freqs:
         if freq not in FREQUENCIES:
             raise ValueError(f"unknown frequency {freq!r}; expected one of {FREQUENCIES}")
         folder = root / freq
-        files = _symbol_files(folder) if folder.is_dir() else {}
+        files, skipped = scan_folder(folder) if folder.is_dir() else ({}, [])
         if not files:
             raise IngestError("no <symbol>.csv files found", file=str(folder))
         out[freq] = files
-    return out
+        if skipped:
+            ignored[str(folder)] = skipped
+    return out, ignored
 
 
-def _read_csv(path: Path, time_col: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise IngestError(f"cannot read CSV: {err}", file=str(path)) from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if frame.columns[0] not in ("date", "dt", "day", "session", "minute", "datetime"):
-        frame = frame.rename(columns={frame.columns[0]: time_col})  # zipline: first column
-    return frame
+def csvdir_symbols(
+    path: Path | str, frequencies: tuple[str, ...] | None = None
+) -> dict[str, dict[str, Path]]:
+    """{frequency: {symbol: file}} of a csvdir directory (raises IngestError when empty)."""
+    return _scan(path, frequencies)[0]
 
 
 def _event_rows(
@@ -125,7 +125,12 @@ class CsvdirIngest:
 
     def __call__(self, writer: BundleWriter) -> None:
         """Read every CSV (one at a time) into ``writer``."""
-        files = csvdir_symbols(self.path, self.frequencies)
+        files, ignored = _scan(self.path, self.frequencies)
+        if ignored:
+            listed = "; ".join(f"{folder}: {', '.join(names)}" for folder, names in ignored.items())
+            writer.warn(
+                f"files that are not <symbol>.csv or <symbol>.csv.gz were ignored: {listed}"
+            )
         symbols = sorted(set().union(*(f.keys() for f in files.values())))
         sid_of = {s: i for i, s in enumerate(symbols)}
         writer.write_assets(
@@ -141,12 +146,13 @@ class CsvdirIngest:
         splits: list[pd.DataFrame] = []
         dividends: list[pd.DataFrame] = []
         total = sum(len(f) for f in files.values())
-        with Progress(total, f"csvdir {self.path.name}", enabled=writer.show_progress,
-                      unit="file") as bar:
+        with Progress(
+            total, f"csvdir {self.path.name}", enabled=writer.show_progress, unit="file"
+        ) as bar:
             for freq in ("daily", "minute"):
                 for symbol, path in files.get(freq, {}).items():
                     sid = sid_of[symbol]
-                    frame = _read_csv(path, "date" if freq == "daily" else "dt")
+                    frame = read_csv(path, "date" if freq == "daily" else "dt")
                     if freq == "daily":
                         writer.write_daily_bars(sid, frame, label=str(path))
                     else:
