@@ -37,6 +37,7 @@ EXPECTED = [
     "InvalidField",
     "InvalidFrequency",
     "InvalidReturnType",
+    "InvalidSourceOption",
     "LockTimeout",
     "Manifest",
     "NoDataForFrequency",
