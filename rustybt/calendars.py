@@ -6,12 +6,19 @@ exchange-calendars' ``side="right"``. Every rustybt calendar is built that way.
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 
 import exchange_calendars as xcals
 import pandas as pd
 
-__all__ = ["DEFAULT_CALENDAR", "get_calendar", "session_label"]
+__all__ = [
+    "DEFAULT_CALENDAR",
+    "calendar_names",
+    "get_calendar",
+    "session_label",
+    "unknown_calendar",
+]
 
 DEFAULT_CALENDAR = "XNYS"
 
@@ -49,3 +56,24 @@ def session_label(value: object) -> pd.Timestamp:
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return ts.normalize()
+
+
+def calendar_names() -> list[str]:
+    """Every exchange-calendars name and alias (registered ones included), sorted."""
+    return sorted(xcals.get_calendar_names(include_aliases=True))
+
+
+def unknown_calendar(name: object) -> str | None:
+    """Why ``name`` is not a calendar name (None when it is one); the reason suggests names.
+
+    The reason is one line: close matches when there are some, and how to list every name.
+    """
+    names = calendar_names()
+    if isinstance(name, str) and name in names:
+        return None
+    close = difflib.get_close_matches(str(name).upper(), names, n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return (
+        f"unknown exchange calendar; {hint}list the names with: python -c "
+        "'import exchange_calendars as x; print(x.get_calendar_names())'"
+    )

@@ -13,6 +13,7 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── BundleCorrupted
     │   ├── SourceNotFound               (KeyError)
     │   ├── SourceOptionError            (TypeError)
+    │   │   └── InvalidSourceOption      (ValueError as well)
     │   ├── ExtensionError               (ImportError)
     │   └── IngestError                  (ValueError)
     │       └── ZiplineBundleNotFound
@@ -55,7 +56,7 @@ code catches them; those subclass the rustybt class of the same name as well.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from exchange_calendars.errors import NotTradingMinuteError
@@ -85,6 +86,7 @@ __all__ = [
     "InvalidIndicatorArgument",
     "InvalidReturnType",
     "InvalidSimulation",
+    "InvalidSourceOption",
     "LockTimeout",
     "NoDataForFrequency",
     "NoDataOnDate",
@@ -193,6 +195,46 @@ class SourceOptionError(BundleError, TypeError):
         self.option = option
         self.missing = missing
         super().__init__(message)
+
+
+def _python_spelling(name: str, value: object) -> str:
+    return f"{name}={value!r}"
+
+
+class InvalidSourceOption(SourceOptionError, ValueError):
+    """A source option (or ingest-function argument) has a value out of range or unparseable.
+
+    The message is ``reason`` with ``{0}``, ``{1}``... replaced by the options it names, in
+    order, each spelled ``name=value`` (the Python spelling); :meth:`spelled` renders it with
+    another spelling (the CLI writes ``--assets 0``), :meth:`renamed` maps the names (a
+    source's option names onto its ingest function's parameters).
+
+    Attributes:
+        values: The options the message names, the faulty one first (name -> value).
+        value: The faulty value.
+        reason: The message template.
+    """
+
+    def __init__(
+        self, reason: str, values: Mapping[str, object], *, source: str | None = None
+    ) -> None:
+        if not values:
+            raise TypeError("InvalidSourceOption needs the faulty option in values")
+        self.reason = reason
+        self.values = dict(values)
+        option, self.value = next(iter(self.values.items()))
+        super().__init__(self.spelled(), source=source, option=option)
+
+    def spelled(self, spelling: Callable[[str, object], str] = _python_spelling) -> str:
+        """The message with each named option written by ``spelling(name, value)``."""
+        return self.reason.format(*(spelling(k, v) for k, v in self.values.items()))
+
+    def renamed(
+        self, names: Mapping[str, str], *, source: str | None = None
+    ) -> InvalidSourceOption:
+        """The same error with the options named by ``names`` (others keep their name)."""
+        values = {names.get(k, k): v for k, v in self.values.items()}
+        return InvalidSourceOption(self.reason, values, source=source or self.source)
 
 
 class ExtensionError(BundleError, ImportError):

@@ -43,6 +43,7 @@ EXPECTED = [
     "InvalidIndicatorArgument",
     "InvalidReturnType",
     "InvalidSimulation",
+    "InvalidSourceOption",
     "LockTimeout",
     "Manifest",
     "NoDataForFrequency",

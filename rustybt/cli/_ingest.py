@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import os
+import shlex
 import sys
 import warnings
 from collections.abc import Iterator
@@ -20,16 +21,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rustybt.data.bundles import Manifest, ingest, register, registered
+from rustybt.calendars import unknown_calendar
+from rustybt.data.bundles import Manifest, bundle_root, ingest, register, registered
+from rustybt.data.bundles.inventory import version_dirs
 from rustybt.data.bundles.registry import current_version_dir
 from rustybt.data.bundles.sources import get_source, make_ingest, registered_sources
 from rustybt.data.bundles.sources.registry import option_names
+from rustybt.data.bundles.sources.synthetic import MAX_YEARS
 from rustybt.errors import (
     BundleError,
     BundleNotFound,
     ExtensionError,
     IngestWarning,
     InvalidBundleName,
+    InvalidSourceOption,
     SourceNotFound,
     SourceOptionError,
 )
@@ -39,12 +44,22 @@ __all__ = ["add_commands", "format_bytes"]
 # typed flags: option name -> (argparse kwargs, help)
 _FLAGS: dict[str, dict[str, Any]] = {
     "path": {"help": "csvdir: directory holding daily/ and/or minute/"},
-    "assets": {"type": int, "help": "synthetic: number of assets (10)"},
-    "years": {"type": float, "help": "synthetic: years of sessions (2.0)"},
+    "assets": {"type": int, "help": "synthetic: number of assets, >= 1 (10)"},
+    "years": {
+        "type": float,
+        "help": f"synthetic: years of sessions, more than 0 and at most {MAX_YEARS} (2.0)",
+    },
     "minute": {"action": "store_true", "default": None, "help": "synthetic: minute bars too"},
-    "minute_assets": {"type": int, "help": "synthetic: assets with minute bars (all)"},
-    "seed": {"type": int, "help": "synthetic: seed (0)"},
-    "end_session": {"help": "synthetic: last session (default 2024-12-31)"},
+    "minute_assets": {
+        "type": int,
+        "help": "synthetic: assets with minute bars, 1 to --assets, with --minute (all)",
+    },
+    "seed": {"type": int, "help": "synthetic: seed, >= 0 (0)"},
+    "end_session": {
+        "metavar": "YYYY-MM-DD",
+        "help": "synthetic: last session (default 2024-12-31); a day that is not a session "
+        "(weekend, holiday) ends the data at the session before it",
+    },
     "calendar": {"help": "exchange-calendars name (default XNYS)"},
 }
 
@@ -61,6 +76,19 @@ def format_bytes(n: int) -> str:
 
 def _flag(option: str) -> str:
     return "--" + option.replace("_", "-")
+
+
+def _spelling(option: str, value: object) -> str:
+    """An option and its value as they are written on the command line."""
+    if option not in _FLAGS:
+        return f"--option {shlex.quote(f'{option}={value}')}"
+    flag = _flag(option)
+    if isinstance(value, bool):
+        return flag if value else f"no {flag}"
+    if value is None:
+        return f"{flag} (default)"
+    shown = repr(value) if isinstance(value, float) else str(value)
+    return f"{flag} {shlex.quote(shown.removesuffix('.0'))}"
 
 
 def add_commands(sub: Any, bundles_sub: Any) -> None:
@@ -163,6 +191,9 @@ def _register_from(name: str, params: dict[str, Any]) -> None:
     source = str(params["source"])
     options = {k: v for k, v in params.items() if k != "source" and v is not None}
     calendar = options.get("calendar")
+    problem = None if calendar is None else unknown_calendar(calendar)
+    if problem is not None:
+        raise _UsageError(f"{_spelling('calendar', calendar)}: {problem}")
     takes = option_names(get_source(source).load())
     if calendar is not None and takes is not None and "calendar" not in takes:
         del options["calendar"]  # the registration's calendar only
@@ -176,6 +207,24 @@ def _register_from(name: str, params: dict[str, Any]) -> None:
     register(name, fn, calendar_name=calendar)
 
 
+def _published(name: str, root: str | None) -> tuple[list[str], str | None]:
+    """The version directories of bundle ``name`` and the one ``CURRENT`` names."""
+    try:
+        current: str | None = current_version_dir(name, root).name
+    except (BundleNotFound, FileNotFoundError):
+        current = None
+    return [d.name for d in version_dirs(bundle_root(root) / "bundles" / name)], current
+
+
+def _left_behind(name: str, root: str | None, before: tuple[list[str], str | None]) -> str:
+    """What an interrupted ingest left: nothing (the usual case) or what it published."""
+    after = _published(name, root)
+    if after == before:
+        return "nothing was written"
+    new = sorted(set(after[0]) - set(before[0]))
+    return f"it was publishing: version(s) {', '.join(new) or '(none new)'}, current {after[1]}"
+
+
 def _ingest(args: argparse.Namespace) -> int:
     try:
         name = _bundle_name(args)
@@ -184,6 +233,9 @@ def _ingest(args: argparse.Namespace) -> int:
             _register_from(name, params)
     except _UsageError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except InvalidSourceOption as err:
+        print(f"error: {err.spelled(_spelling)}", file=sys.stderr)
         return 2
     except (SourceNotFound, SourceOptionError, ExtensionError, InvalidBundleName) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -196,6 +248,7 @@ def _ingest(args: argparse.Namespace) -> int:
         )
         return 2
     started = _dt.datetime.now(_dt.UTC).isoformat()
+    before = _published(name, args.root)
     try:
         with _report_warnings():
             bundle = ingest(
@@ -204,9 +257,17 @@ def _ingest(args: argparse.Namespace) -> int:
                 show_progress=not args.no_progress,
                 source_extra=None if params is None else {"cli": params},
             )
+    except InvalidSourceOption as err:  # found while generating (e.g. no session in range)
+        print(f"error: {err.spelled(_spelling)}", file=sys.stderr)
+        return 2
     except BundleError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            f"rustybt ingest: interrupted; {_left_behind(name, args.root, before)}", file=sys.stderr
+        )
+        return 130
     m = bundle.manifest
     print(
         f"ingested {name}: version {m.version[:12]} ({bundle.path.name}), "

@@ -15,10 +15,11 @@ from rustybt.data.bundles.sources.csvdir import CsvdirIngest, csvdir_ingest
 from rustybt.data.bundles.sources.dataframe import DataFrameIngest, dataframe_ingest
 from rustybt.data.bundles.sources.registry import register_source
 from rustybt.data.bundles.sources.synthetic import SyntheticIngest, synthetic_ingest
-from rustybt.errors import SourceOptionError
+from rustybt.errors import InvalidSourceOption, SourceOptionError
 
 __all__ = ["csvdir_source", "dataframe_source", "read_frame", "synthetic_source"]
 
+_SYNTHETIC_OPTION = {"n_assets": "assets", "calendar_name": "calendar"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
@@ -52,15 +53,20 @@ def synthetic_source(
     calendar: str | None = None,
 ) -> SyntheticIngest:
     """Deterministic synthetic bars with splits, dividends and halts (no input needed)."""
-    return synthetic_ingest(
-        _num("assets", assets, int),
-        _num("years", years, float),
-        minute=_bool("minute", minute),
-        minute_assets=None if minute_assets is None else _num("minute_assets", minute_assets, int),
-        seed=_num("seed", seed, int),
-        end_session=end_session,
-        calendar_name=calendar or "XNYS",
-    )
+    try:
+        return synthetic_ingest(
+            _num("assets", assets, int),
+            _num("years", years, float),
+            minute=_bool("minute", minute),
+            minute_assets=None
+            if minute_assets is None
+            else _num("minute_assets", minute_assets, int),
+            seed=_num("seed", seed, int),
+            end_session=end_session,
+            calendar_name=calendar or "XNYS",
+        )
+    except InvalidSourceOption as err:  # the option names, not synthetic_ingest's
+        raise err.renamed(_SYNTHETIC_OPTION, source="synthetic") from None
 
 
 @register_source("csvdir")

@@ -19,6 +19,7 @@ from rustybt.data.bundles.sources._synthetic_paths import (
     minute_base,
 )
 from rustybt.data.bundles.sources._synthetic_plan import AssetPlan, plan_asset
+from rustybt.errors import InvalidSourceOption
 
 __all__ = [
     "DEFAULT_END_SESSION",
@@ -45,9 +46,11 @@ class _Grid:
 def session_grid(
     calendar_name: str, years: float, end_session: object, minute: bool
 ) -> tuple[Any, _Grid]:
-    """The calendar and the sessions (and minutes, when asked) of ``years`` up to the end."""
-    if years <= 0:
-        raise ValueError(f"years must be > 0, got {years}")
+    """The calendar and the sessions (and minutes, when asked) of ``years`` up to the end.
+
+    Raises:
+        InvalidSourceOption: No session of the calendar in the range (names years and end).
+    """
     end = pd.Timestamp(end_session if end_session is not None else DEFAULT_END_SESSION)
     end = end.tz_localize(None) if end.tzinfo is not None else end
     end = end.normalize()
@@ -56,7 +59,11 @@ def session_grid(
     all_sessions = pd.DatetimeIndex(calendar.sessions)
     sessions = all_sessions[(all_sessions >= start) & (all_sessions <= end)]
     if len(sessions) == 0:
-        raise ValueError(f"no {calendar_name} session between {start.date()} and {end.date()}")
+        raise InvalidSourceOption(
+            f"{{0}} ending at {{1}}: no {calendar_name} session between {start.date()} and "
+            f"{end.date()}; ask for more years",
+            {"years": years, "end_session": end_session},
+        )
     if not minute:
         return calendar, _Grid(sessions, None, None)
     first_minute = calendar.session_first_minute(sessions[0])

@@ -20,6 +20,10 @@ follow the calendar's minutes, so early-close days have fewer bars. Their daily 
 aggregates of their minute bars. Raw prices are rounded to cents and stay in about [1, 1700],
 far below zipline's uint32(price × 1000) limit; volumes are integers < 2³¹.
 
+Arguments are checked first (:mod:`._synthetic_args`): a value out of range is one
+:class:`~rustybt.errors.InvalidSourceOption` naming it. An ``end_session`` that is not a session
+(weekend, holiday) ends the data at the last session before it.
+
 Ingest streams one asset at a time (generate, validate, write, forget), so peak memory is
 about one asset's bars plus the adjustment tables.
 """
@@ -34,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt._progress import Progress
+from rustybt.data.bundles.sources._synthetic_args import MAX_YEARS, check_synthetic_args
 from rustybt.data.bundles.sources._synthetic_assets import (
     DEFAULT_END_SESSION,
     SyntheticAsset,
@@ -47,6 +52,7 @@ from rustybt.errors import IngestError
 
 __all__ = [
     "DEFAULT_END_SESSION",
+    "MAX_YEARS",
     "SyntheticAsset",
     "SyntheticData",
     "SyntheticIngest",
@@ -59,7 +65,7 @@ __all__ = [
 def _minute_sids(n_assets: int, minute: bool, minute_assets: int | None) -> int:
     if not minute:
         return 0
-    return n_assets if minute_assets is None else max(0, min(int(minute_assets), n_assets))
+    return n_assets if minute_assets is None else minute_assets
 
 
 def iter_synthetic(
@@ -73,12 +79,18 @@ def iter_synthetic(
     calendar_name: str = "XNYS",
 ) -> Iterator[SyntheticAsset]:
     """Yield the synthetic assets one at a time (see :func:`synthetic_ingest` for arguments)."""
-    if n_assets < 1:
-        raise ValueError(f"n_assets must be ≥ 1, got {n_assets}")
-    n_minute = _minute_sids(n_assets, minute, minute_assets)
-    _, grid = session_grid(calendar_name, years, end_session, n_minute > 0)
-    for sid in range(n_assets):
-        yield generate(sid, seed, grid, sid < n_minute)
+    p = check_synthetic_args(
+        n_assets,
+        years,
+        minute=minute,
+        minute_assets=minute_assets,
+        seed=seed,
+        end_session=end_session,
+        calendar_name=calendar_name,
+    )
+    n_minute = _minute_sids(p["n_assets"], p["minute"], p["minute_assets"])
+    _, grid = session_grid(p["calendar_name"], p["years"], p["end_session"], n_minute > 0)
+    return (generate(sid, p["seed"], grid, sid < n_minute) for sid in range(p["n_assets"]))
 
 
 @dataclass
@@ -120,8 +132,7 @@ def synthetic_frames(
     rows, spans, daily, minute_bars = [], [], {}, {}
     splits: list[dict[str, Any]] = []
     dividends: list[dict[str, Any]] = []
-    sessions = session_grid(calendar_name, years, end_session, False)[1].sessions
-    for a in iter_synthetic(
+    assets = iter_synthetic(
         n_assets,
         years,
         minute=minute,
@@ -129,7 +140,9 @@ def synthetic_frames(
         seed=seed,
         end_session=end_session,
         calendar_name=calendar_name,
-    ):
+    )  # checks the arguments
+    sessions = session_grid(calendar_name, float(years), end_session, False)[1].sessions
+    for a in assets:
         rows.append(a.asset_row)
         spans.extend(a.symbol_spans)
         daily[a.sid] = a.daily
@@ -219,23 +232,32 @@ def synthetic_ingest(
 
     Args:
         n_assets: Number of assets (sids ``0 .. n_assets-1``).
-        years: Length of the session range, ending at ``end_session``.
+        years: Length of the session range, ending at ``end_session`` (more than 0, at most
+            :data:`MAX_YEARS`).
         minute: Also write minute bars (daily bars are then their aggregates).
-        minute_assets: How many assets (the lowest sids) get minute bars; default all.
-        seed: Seed; the same arguments always give the same bundle version.
-        end_session: Last session (default 2024-12-31, fixed, never "today").
+        minute_assets: How many assets (the lowest sids) get minute bars, 1 to ``n_assets``
+            (only with ``minute``); default all.
+        seed: Seed (>= 0); the same arguments always give the same bundle version.
+        end_session: Last session (default 2024-12-31, fixed, never "today"); a day that is
+            not a session (weekend, holiday) ends the data at the last session before it.
         calendar_name: exchange-calendars name; register the bundle with the same calendar
             (:func:`register_synthetic` does it for you).
 
     Returns:
         A callable ``fn(writer)`` for :func:`rustybt.data.bundles.register`.
+
+    Raises:
+        InvalidSourceOption: An argument out of range or unparseable (a ``ValueError``), or no
+            session of the calendar in the range; the message names the argument and value.
     """
     return SyntheticIngest(
-        n_assets=int(n_assets),
-        years=float(years),
-        minute=bool(minute),
-        minute_assets=minute_assets,
-        seed=int(seed),
-        end_session=end_session,
-        calendar_name=calendar_name,
+        **check_synthetic_args(
+            n_assets,
+            years,
+            minute=minute,
+            minute_assets=minute_assets,
+            seed=seed,
+            end_session=end_session,
+            calendar_name=calendar_name,
+        )
     )
