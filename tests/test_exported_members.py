@@ -21,6 +21,7 @@ EXPECTED = [
     "BundleNotRegistered",
     "BundleSQL",
     "BundleVersionNotFound",
+    "BundleVersionRemoved",
     "BundleWriter",
     "DataPortal",
     "DataPortalLike",

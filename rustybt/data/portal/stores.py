@@ -42,6 +42,9 @@ class PortalStores:
         self.bundle = bundle
         self.version = str(bundle.version)
         self._cache_dir = Path(bundle.cache_dir)
+        check_present = getattr(bundle, "check_present", None)
+        if check_present is not None:  # a removed version: say so, and write no store for it
+            check_present()
         cal = ensure_store(self._cache_dir, F.CALENDAR_FILE, "calendar", self.version,
                            lambda: _build.build_calendar(bundle))
         self.cal = CalendarIndex(
