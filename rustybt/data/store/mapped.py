@@ -5,9 +5,10 @@ Opening maps the file (``pa.memory_map``) and views each column's data buffer wi
 A missing, stale (other bundle version or store format) or unreadable file is rebuilt under
 an exclusive file lock, written to a temporary file and published with ``os.replace``, so two
 processes opening the same bundle at once build it once and never see a partial file. A build
-killed mid-write leaves its temporary file; every :func:`ensure_store` call removes such
-leftovers of the store's files (``_fs.sweep_temps``: under each file's build lock, skipped
-while a live build holds it), at the cost of one directory listing when there are none.
+killed mid-write leaves its temporary file; :func:`sweep_store_temps` removes such leftovers
+of the store's files (``_fs.sweep_temps``: under each file's build lock, skipped while a live
+build holds it), at the cost of one directory listing when there are none. It runs before
+every build and once when a portal opens its stores.
 
 Every file is sealed with checksums (:mod:`.checksum`) when built and re-hashed in full before
 it is published. Opening checks the footer's digest, the column buffers' layout (sizes, order,
@@ -182,11 +183,11 @@ def ensure_store(
     file.
     """
     path = cache_dir / name
-    sweep_store_temps(cache_dir)
     try:
         return MappedStore(path, kind, version, full_check)
     except (StoreCorrupted, FileNotFoundError):
         pass
+    sweep_store_temps(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     with file_lock(_lock_path(cache_dir, name)):
         try:  # another process may have built it while we waited for the lock
