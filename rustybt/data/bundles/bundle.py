@@ -145,7 +145,10 @@ class Bundle:
             self.check_present(path)
         except BundleVersionRemoved as exc:
             return exc
-        return BundleCorrupted(f"{path} is listed in the manifest but missing")
+        path = Path(path)
+        rel = path.relative_to(self.path).as_posix() if path.is_relative_to(self.path) else None
+        what = "listed in the manifest but missing" if rel in self.manifest.files else "missing"
+        return BundleCorrupted(f"{path} is {what}")
 
     # ---------------------------------------------------------------- paths
     @property
