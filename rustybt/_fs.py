@@ -14,6 +14,10 @@ Design and invariants:
   killed process never leaves it held; the lock file stays in place (waiters must share its
   inode). Every call takes a fresh lock, so two threads of one process exclude each other just
   as two processes do (the lock is not reentrant).
+- :func:`sweep_temps`: a killed writer leaves its ``.tmp-<name>-<pid>-<uuid>`` behind. For a
+  destination only ever written under a :func:`file_lock`, the leftovers are removed while
+  holding that lock, and only when it is free right now: a live writer holds it for as long as
+  its temporary file exists, so its file is never removed.
 - :func:`file_digest` / :func:`update_digest`: ``hashlib.file_digest`` (no Python read loop).
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,11 +42,14 @@ __all__ = [
     "file_lock",
     "fsync_dir",
     "fsync_file",
+    "sweep_temps",
     "update_digest",
 ]
 
 TMP_PREFIX = ".tmp-"
 _POLL_S = 0.01
+#: What :func:`atomic_path` appends to ``TMP_PREFIX + name``: ``-<pid>-<uuid4 hex>``.
+_TMP_TAIL = re.compile(r"-[0-9]+-[0-9a-f]{32}")
 
 
 def fsync_file(path: Path) -> None:
@@ -129,6 +137,43 @@ def file_lock(path: Path, *, timeout: float | None = None) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def sweep_temps(path: Path, lock: Path) -> list[Path]:
+    """Remove :func:`atomic_path` leftovers of ``path`` that no live writer owns.
+
+    Only for a destination every writer writes while holding ``lock`` (:func:`file_lock`):
+    the leftovers are removed under that lock, taken without waiting; when another holder has
+    it (a write in progress, maybe of one of these files) nothing is removed. Listing the
+    directory is the only cost when there is nothing to remove.
+
+    Args:
+        path: The destination whose temporary files to remove.
+        lock: The lock file its writers hold.
+
+    Returns:
+        The removed files.
+    """
+    path = Path(path)
+    prefix = f"{TMP_PREFIX}{path.name}"
+    try:
+        names = [n for n in os.listdir(path.parent)
+                 if n.startswith(prefix) and _TMP_TAIL.fullmatch(n, len(prefix))]
+    except FileNotFoundError:
+        return []
+    if not names:
+        return []
+    removed = []
+    try:
+        with file_lock(lock, timeout=0):
+            for name in names:
+                stale = path.parent / name
+                with contextlib.suppress(FileNotFoundError):  # a writer published it meanwhile
+                    stale.unlink()
+                    removed.append(stale)
+    except LockTimeout:  # a live writer: its file stays
+        return []
+    return removed
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:

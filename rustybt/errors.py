@@ -10,6 +10,7 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── BundleNotRegistered          (KeyError)
     │   ├── BundleNotFound               (FileNotFoundError)
     │   ├── BundleVersionNotFound        (FileNotFoundError)
+    │   │   └── BundleVersionRemoved
     │   ├── BundleCorrupted
     │   ├── SourceNotFound               (KeyError)
     │   ├── SourceOptionError            (TypeError)
@@ -71,6 +72,7 @@ __all__ = [
     "BundleNotFound",
     "BundleNotRegistered",
     "BundleVersionNotFound",
+    "BundleVersionRemoved",
     "CannotOrderDelistedAsset",
     "ExtensionError",
     "HistoryWindowStartsBeforeData",
@@ -156,6 +158,17 @@ class BundleVersionNotFound(BundleError, FileNotFoundError):
         self.name = name
         self.version = version
         super().__init__(f"bundle {name!r} has no version {version!r}; available: {available}")
+
+
+class BundleVersionRemoved(BundleVersionNotFound):
+    """A loaded version's directory was removed (``clean``) while something still read it."""
+
+    def __init__(self, name: str, version: str, directory: object, path: object) -> None:
+        self.name, self.version = name, version
+        FileNotFoundError.__init__(
+            self, f"bundle {name!r} version {version[:12]} ({directory}) was removed, e.g. by "
+            f"`rustybt bundles clean`, while still open; cannot read {path}. Load the bundle "
+            "again for its current version.")
 
 
 class BundleCorrupted(BundleError):

@@ -23,6 +23,7 @@ EXPECTED = [
     "BundleNotRegistered",
     "BundleSQL",
     "BundleVersionNotFound",
+    "BundleVersionRemoved",
     "BundleWriter",
     "CannotOrderDelistedAsset",
     "DataPortal",

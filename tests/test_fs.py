@@ -22,6 +22,7 @@ from rustybt._fs import (
     file_lock,
     fsync_dir,
     fsync_file,
+    sweep_temps,
     update_digest,
 )
 from rustybt.errors import LockTimeout, RustybtError
@@ -109,6 +110,40 @@ def test_a_killed_writer_leaves_the_old_file_whole(tmp_path: Path) -> None:
             child.wait()
     assert dest.read_text() == "v1\n"
     assert len(_leftovers(tmp_path)) == 1  # hidden, for a sweep to remove
+
+
+def test_sweep_temps_spares_a_live_writer_and_removes_a_killed_ones(tmp_path: Path) -> None:
+    dest, lock, marker = tmp_path / "store.arrow", tmp_path / ".store.arrow.lock", tmp_path / "m"
+    others = [tmp_path / f"{TMP_PREFIX}store.arrow.x-1-{'a' * 32}",  # another file's
+              tmp_path / f"{TMP_PREFIX}store.arrow-notours"]  # not atomic_path's pattern
+    for p in others:
+        p.write_text("x")
+    child = _python(
+        """
+        import sys, time
+        from pathlib import Path
+        from rustybt._fs import atomic_path, file_lock
+        with file_lock(Path(sys.argv[2])), atomic_path(Path(sys.argv[1])) as tmp:
+            tmp.write_text("partial")
+            Path(sys.argv[3]).write_text("x")
+            time.sleep(120)
+        """,
+        str(dest), str(lock), str(marker),
+    )
+    try:
+        _wait_for(marker, child)
+        (live,) = set(_leftovers(tmp_path)) - {p.name for p in others}
+        assert sweep_temps(dest, lock) == []  # the writer holds the lock: its file stays
+        assert (tmp_path / live).read_text() == "partial"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert sweep_temps(dest, lock) == [tmp_path / live]
+    assert sorted(_leftovers(tmp_path)) == sorted(p.name for p in others)
+    assert sweep_temps(tmp_path / "missing" / "f", lock) == []
 
 
 def test_fsync_file_and_dir_on_real_paths(tmp_path: Path) -> None:

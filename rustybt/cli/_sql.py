@@ -237,7 +237,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace, engine: Any) -> int:
-    from rustybt import SQLError
+    from rustybt import BundleError, SQLError
 
     if args.query is None:
         return interactive(engine, sys.stdin, sys.stdout)
@@ -256,7 +256,7 @@ def _query(args: argparse.Namespace, engine: Any) -> int:
     except KeyboardInterrupt:
         print("rustybt sql: interrupted", file=sys.stderr)
         return 130
-    except (SQLError, ValueError) as exc:
+    except (SQLError, BundleError, ValueError) as exc:  # BundleVersionRemoved: not the output
         print(f"rustybt sql: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # the output file: permission, disk full...
@@ -363,7 +363,7 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
     Reads ``stdin`` line by line: statements end with ``;`` and may span lines; lines
     starting with ``.`` are commands (``.tables``, ``.schema [name]``, ``.help``, ``.quit``).
     """
-    from rustybt import SQLError
+    from rustybt import BundleError, SQLError
 
     tty = stdin.isatty()
     readline = _setup_readline(tty)
@@ -398,7 +398,7 @@ def interactive(engine: Any, stdin: TextIO, out: TextIO) -> int:
             try:
                 reader = session.stream(text)
                 write_result(reader, "table", None, out, max_rows=100)
-            except SQLError as exc:
+            except (SQLError, BundleError) as exc:  # BundleVersionRemoved: clean ran
                 out.write(f"error: {exc}\n")
                 continue
             out.flush()

@@ -6,7 +6,8 @@
   zipline's ``SQLiteAdjustmentReader``: converted into a rustybt bundle under
   ``<rustybt root>/shim/<key>/`` the first time, where ``key`` is a SHA256 over the readers'
   files (or, for readers without files, over their data). A later construction over the same
-  data finds the bundle (and its mapped store) and converts nothing.
+  data finds the bundle (and its mapped store) and converts nothing; a conversion whose
+  manifest does not record that full key (a copied or damaged directory) is converted again.
 
 Conversions stay until removed: :func:`shim_conversions` lists them with their sizes (``rustybt
 bundles shim``) and :func:`clean_shim` removes them (``rustybt bundles clean --shim``), under
@@ -31,7 +32,7 @@ from rustybt.data.bundles import Bundle, BundleWriter
 from rustybt.data.bundles.format import CURRENT_POINTER
 from rustybt.data.bundles.inventory import VersionInfo, version_infos
 from rustybt.data.bundles.registry import SHIM_DIR, bundle_root
-from rustybt.errors import BundleNotFound
+from rustybt.errors import BundleCorrupted, BundleNotFound
 
 __all__ = [
     "SHIM_DIR",
@@ -172,18 +173,29 @@ def _convert(
     name = f"shim-{key[:12]}"
     # one process converts; the others wait, then find its version
     with _conversion_lock(bundle_dir):
-        existing = _current(bundle_dir, name)
+        existing = _current(bundle_dir, name, key)
         if existing is not None:
             return existing
         return _write(bundle_dir, name, key, asset_finder, daily, minute, adjustments)
 
 
-def _current(bundle_dir: Path, name: str) -> Bundle | None:
+def _current(bundle_dir: Path, name: str, key: str) -> Bundle | None:
+    """The conversion's current version if its manifest records ``key``, else None (convert).
+
+    The directory name holds only a prefix of the key, and a directory copied or left from
+    other readers must never be served for these: a mismatch, or a damaged manifest, converts
+    again.
+    """
     pointer = bundle_dir / CURRENT_POINTER
     if pointer.exists():
         path = bundle_dir / pointer.read_text().strip()
         if path.exists():
-            return Bundle(path, name=name)
+            try:
+                bundle = Bundle(path, name=name)
+            except BundleCorrupted:
+                return None
+            if bundle.manifest.source.get("shim_key") == key:
+                return bundle
     return None
 
 

@@ -1,4 +1,10 @@
-"""Bundle: one loaded, immutable bundle version (paths, manifest, assets, calendar, readers)."""
+"""Bundle: one loaded, immutable bundle version (paths, manifest, assets, calendar, readers).
+
+A loaded version can be removed under its reader (``clean`` in another process): every read
+then raises :class:`BundleVersionRemoved` naming the version, never an empty result. A file
+the manifest lists that is missing while the version is present is ``BundleCorrupted``; only a
+bar file the manifest does not list reads as empty (an asset without bars).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from rustybt.data.bundles.format import (
     bar_file,
 )
 from rustybt.data.bundles.manifest import Manifest
-from rustybt.errors import BundleCorrupted
+from rustybt.errors import BundleCorrupted, BundleError, BundleVersionRemoved
 
 __all__ = ["CACHE_DIR", "Bundle"]
 
@@ -120,7 +126,29 @@ class Bundle:
     @cached_property
     def asset_finder(self) -> AssetFinder:
         """Lookups by sid and by symbol as of a date."""
-        return AssetFinder.from_parquet(self.path / ASSETS_FILE, self.path / SYMBOL_HISTORY_FILE)
+        try:
+            return AssetFinder.from_parquet(
+                self.path / ASSETS_FILE, self.path / SYMBOL_HISTORY_FILE)
+        except FileNotFoundError as exc:
+            raise self.missing(Path(exc.filename or self.path / ASSETS_FILE)) from exc
+
+    # ---------------------------------------------------------------- presence
+    def check_present(self, path: Path | None = None) -> None:
+        """Raise :class:`BundleVersionRemoved` when the version directory is gone."""
+        if not (self.path / MANIFEST_FILE).exists():
+            raise BundleVersionRemoved(self.name, self.version, self.path, path or self.path)
+
+    def missing(self, path: Path) -> BundleError:
+        """The error for a file of this version that is not there: the version was removed
+        (:class:`BundleVersionRemoved`), else the file is missing (``BundleCorrupted``)."""
+        try:
+            self.check_present(path)
+        except BundleVersionRemoved as exc:
+            return exc
+        path = Path(path)
+        rel = path.relative_to(self.path).as_posix() if path.is_relative_to(self.path) else None
+        what = "listed in the manifest but missing" if rel in self.manifest.files else "missing"
+        return BundleCorrupted(f"{path} is {what}")
 
     # ---------------------------------------------------------------- paths
     @property
@@ -141,6 +169,7 @@ class Bundle:
         """Sids that have a bar file for the frequency, sorted."""
         folder = self.daily_dir if frequency == "daily" else self.minute_dir
         if not folder.exists():
+            self.check_present(folder)
             return []
         return sorted(int(p.stem) for p in folder.glob("*.parquet"))
 
@@ -149,6 +178,9 @@ class Bundle:
         """One asset's bars as stored (date/dt, open, high, low, close, volume); empty if none."""
         path = self.bar_path(frequency, sid)
         if not path.exists():
+            if path.relative_to(self.path).as_posix() in self.manifest.files:
+                raise self.missing(path)
+            self.check_present(path)
             col = "date" if frequency == "daily" else "dt"
             empty = pd.DataFrame(
                 {c: pd.Series([], dtype="float64") for c in ("open", "high", "low", "close")}
@@ -156,8 +188,7 @@ class Bundle:
             empty.insert(0, col, pd.DatetimeIndex([], tz=None if frequency == "daily" else "UTC"))
             empty["volume"] = pd.Series([], dtype="int64")
             return empty
-        frame = _dates_to_timestamps(pq.read_table(path))
-        return frame.drop(columns=["sid"])
+        return self._read(path).drop(columns=["sid"])
 
     def read_daily(self, sid: int) -> pd.DataFrame:
         """One asset's daily bars."""
@@ -169,7 +200,14 @@ class Bundle:
 
     def read_table(self, relpath: str) -> pd.DataFrame:
         """Any Parquet file of the version as pandas (dates as datetime64)."""
-        return _dates_to_timestamps(pq.read_table(self.path / relpath))
+        return self._read(self.path / relpath)
+
+    def _read(self, path: Path) -> pd.DataFrame:
+        try:
+            table = pq.read_table(path)
+        except FileNotFoundError as exc:  # removed under us, or never there
+            raise self.missing(path) from exc
+        return _dates_to_timestamps(table)
 
     def read_assets(self) -> pd.DataFrame:
         """The asset table."""
@@ -197,7 +235,7 @@ class Bundle:
         for rel, entry in self.manifest.files.items():
             path = self.path / rel
             if not path.exists():
-                raise BundleCorrupted(f"{path} is listed in the manifest but missing")
+                raise self.missing(path)
             got = file_digest(path)
             if got != entry.sha256:
                 raise BundleCorrupted(

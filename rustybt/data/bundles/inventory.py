@@ -8,7 +8,9 @@ ingests. Functions here read and switch that layout; callers hold the bundle loc
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from rustybt.errors import BundleCorrupted
 __all__ = [
     "VersionInfo",
     "remove_stale_temps",
+    "remove_version",
     "switch_current",
     "tree_bytes",
     "version_dirs",
@@ -100,6 +103,18 @@ def remove_stale_temps(bundle_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
+
+
+def remove_version(version_dir: Path) -> None:
+    """Remove a published version so a reader sees all of it or none of it.
+
+    The directory is renamed to a hidden ``.tmp-`` name first (atomic), then deleted: a
+    reader never finds it half-removed (which would look like a corrupted version), and a
+    kill mid-delete leaves a leftover that :func:`remove_stale_temps` sweeps.
+    """
+    doomed = version_dir.with_name(f"{TMP_PREFIX}removed-{version_dir.name}-{uuid.uuid4().hex}")
+    os.replace(version_dir, doomed)
+    shutil.rmtree(doomed)
 
 
 def version_dirs(bundle_dir: Path) -> list[Path]:

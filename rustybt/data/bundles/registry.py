@@ -32,6 +32,7 @@ from rustybt.data.bundles.format import CURRENT_POINTER
 from rustybt.data.bundles.inventory import (
     VersionInfo,
     remove_stale_temps,
+    remove_version,
     switch_current,
     tree_bytes,
     version_dirs,
@@ -377,7 +378,7 @@ def clean(
         removed = []
         for d in _doomed(dirs, keep, lo, hi):
             if d.name != current:
-                shutil.rmtree(d)
+                remove_version(d)
                 removed.append(d.name)
         live = {_version_of(d) for d in version_dirs(bundle_dir)}
         cache = bundle_dir / CACHE_DIR

@@ -16,7 +16,7 @@ from rustybt.data.store import build as _build
 from rustybt.data.store import format as F
 from rustybt.data.store.adjustments import AdjustmentEvents, load_events
 from rustybt.data.store.calendar_index import CalendarIndex
-from rustybt.data.store.mapped import MappedStore, ensure_store
+from rustybt.data.store.mapped import MappedStore, ensure_store, sweep_store_temps
 from rustybt.errors import NoDataForFrequency
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ class PortalStores:
         self.bundle = bundle
         self.version = str(bundle.version)
         self._cache_dir = Path(bundle.cache_dir)
+        check_present = getattr(bundle, "check_present", None)
+        if check_present is not None:  # a removed version: say so, and write no store for it
+            check_present()
+        sweep_store_temps(self._cache_dir)  # leftovers of builds killed mid-write
         cal = ensure_store(self._cache_dir, F.CALENDAR_FILE, "calendar", self.version,
                            lambda: _build.build_calendar(bundle))
         self.cal = CalendarIndex(

@@ -153,6 +153,7 @@ class BundleSQL:
         closed after the call, so nothing a call creates outlives it. With ``cursor`` (a
         session) the caller chose the lifetime.
         """
+        self.bundle.check_present()  # a version removed by `clean`: say so, not read nothing
         if cursor is not None:
             return cursor, False
         try:
@@ -167,15 +168,15 @@ class BundleSQL:
         timed_out = deadline.error(exc, query)
         if timed_out is not None:
             return timed_out
+        self.bundle.check_present()  # removed mid-query: BundleVersionRemoved, not an IOError
         return translate_error(exc, query, self.relations, self.bundle.name)
 
     def _release(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Close a cursor from :meth:`new_cursor` (a scratch cursor or a session's)."""
         with self._lock:
-            if cur in self._cursors:
-                self._cursors.remove(cur)
-            else:
+            if cur not in self._cursors:
                 return
+            self._cursors.remove(cur)
         for _ in range(100):  # an interrupted query may still be winding down
             try:
                 cur.close()
@@ -222,7 +223,6 @@ class BundleSQL:
             params: Values for ``?`` (sequence) or ``$name`` (mapping) placeholders.
             cursor: Run on this cursor instead of the thread's own (e.g. an interactive session;
                 prefer :meth:`session`).
-
             timeout: Seconds after which the query is interrupted (None: no limit).
 
         What the call creates (``CREATE TEMP TABLE``/``VIEW``/``MACRO``...) is visible to its
@@ -232,6 +232,7 @@ class BundleSQL:
             SQLAccessDenied: The sandbox refused it (writes, files, ATTACH, extensions, SET).
             SQLQueryError: DuckDB rejected it; the message lists the available relations.
             SQLTimeout: It ran past ``timeout`` and was interrupted.
+            BundleVersionRemoved: The bundle version was removed (``clean``).
         """
         check_timeout(timeout)
         cur, scratch = self._cursor_for(query, cursor)

@@ -12,6 +12,8 @@ volume is divided by the split ratios only.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ import pyarrow as pa
 import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
-from rustybt._fs import atomic_path
+from rustybt._fs import atomic_path, file_lock, sweep_temps
 from rustybt.data.bundles.format import (
     ASSETS_FILE,
     DAILY_SCHEMA,
@@ -127,14 +129,62 @@ def _bar_dataset(folder: Path, schema: pa.Schema) -> pds.Dataset:
     return pds.dataset(files, schema=schema, format="parquet")
 
 
+SESSIONS_CACHE = "sessions-v2.parquet"
+"""The sessions table's cache file in ``<bundle cache dir>/sql/`` (derived, rebuilt when wrong)."""
+_K_VERSION = b"rustybt.bundle_version"
+_K_CALENDAR = b"rustybt.calendar"
+_K_DIGEST = b"rustybt.sha256"
+_SESSIONS_SCHEMA = pa.schema(
+    [pa.field("session", pa.date32()), pa.field("open", _UTC_US), pa.field("close", _UTC_US)]
+)
+
+
+def _digest(table: pa.Table) -> str:
+    """sha256 over the sessions table's values (an edited file fails it)."""
+    h = hashlib.sha256()
+    for name, as_int in (("session", pa.int32()), ("open", pa.int64()), ("close", pa.int64())):
+        h.update(table.column(name).cast(as_int).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _cached_sessions(bundle: Bundle, cache: Path) -> pa.Table | None:
+    """The cached sessions table if it was built for this very version, else None.
+
+    The file's metadata must name the bundle's version and calendar and hold the digest of its
+    values, its schema must be the sessions schema and its first/last session the manifest's:
+    a file copied from another version, edited, or left by an older rustybt is rebuilt.
+    """
+    try:
+        table = pq.read_table(cache)
+    except (OSError, pa.ArrowInvalid):  # missing or damaged: rebuilt
+        return None
+    meta = table.schema.metadata or {}
+    if (meta.get(_K_VERSION) != str(bundle.version).encode()
+            or meta.get(_K_CALENDAR) != bundle.calendar_name.encode()
+            or not table.schema.remove_metadata().equals(_SESSIONS_SCHEMA)
+            or meta.get(_K_DIGEST) != _digest(table).encode()):
+        return None
+    days = table.column("session")
+    span = (None, None) if not len(days) else (f"{days[0].as_py():%Y-%m-%d}",
+                                               f"{days[-1].as_py():%Y-%m-%d}")
+    if span != (bundle.manifest.first_session, bundle.manifest.last_session):
+        return None
+    return table.replace_schema_metadata(None)
+
+
 def _sessions_table(bundle: Bundle) -> pa.Table:
-    """Sessions with their UTC open/close, cached as Parquet in the bundle's cache dir."""
-    cache = bundle.cache_dir / "sql" / "sessions-v2.parquet"
-    if cache.exists():
-        try:
-            return pq.read_table(cache)
-        except (OSError, pa.ArrowInvalid):  # pragma: no cover - a damaged cache is rebuilt
-            pass
+    """Sessions with their UTC open/close, cached as Parquet in the bundle's cache dir.
+
+    The cache is checked against the version (:func:`_cached_sessions`); it is written under
+    a lock, so leftovers of a killed writer are swept (``_fs.sweep_temps``) safely.
+    """
+    cache = bundle.cache_dir / "sql" / SESSIONS_CACHE
+    lock = cache.with_name(f".{SESSIONS_CACHE}.lock")
+    with contextlib.suppress(OSError):  # pragma: no branch - a read-only cache dir
+        sweep_temps(cache, lock)
+    table = _cached_sessions(bundle, cache)
+    if table is not None:
+        return table
     if bundle.manifest.first_session is None:  # pragma: no cover - a bundle without bars
         sessions = pd.DatetimeIndex([])
         opens = closes = pd.DatetimeIndex([], tz="UTC")
@@ -148,20 +198,36 @@ def _sessions_table(bundle: Bundle) -> pa.Table:
             "session": pa.array(sessions.to_numpy(dtype="datetime64[ns]")).cast(pa.date32()),
             "open": pa.array(opens.as_unit("us"), type=_UTC_US),
             "close": pa.array(closes.as_unit("us"), type=_UTC_US),
-        }
+        },
+        schema=_SESSIONS_SCHEMA,
     )
+    keyed = table.replace_schema_metadata({_K_VERSION: str(bundle.version),
+                                           _K_CALENDAR: bundle.calendar_name,
+                                           _K_DIGEST: _digest(table)})
     try:  # derived data: best effort, atomic (readers never see a partial file)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(cache) as tmp:
-            pq.write_table(table, tmp)
+        with file_lock(lock), atomic_path(cache) as tmp:
+            pq.write_table(keyed, tmp)
     except OSError:  # pragma: no cover - read-only cache dir
         pass
     return table
 
 
+def _read(bundle: Bundle, path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except FileNotFoundError as exc:
+        raise bundle.missing(path) from exc
+
+
 def load_sources(bundle: Bundle) -> BundleSources:
-    """Open the bundle's bar datasets and read its small tables."""
-    tables = {name: pq.read_table(bundle.path / rel) for name, rel in _SMALL_TABLES.items()}
+    """Open the bundle's bar datasets and read its small tables.
+
+    Raises:
+        BundleVersionRemoved: The version directory is gone (``clean``).
+    """
+    bundle.check_present()
+    tables = {name: _read(bundle, bundle.path / rel) for name, rel in _SMALL_TABLES.items()}
     tables["sessions"] = _sessions_table(bundle)
     last = bundle.manifest.last_session
     return BundleSources(

@@ -148,6 +148,9 @@ def _checked_bytes(bundle: BundleLike, path: Path) -> bytes | Path:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
+        missing = getattr(bundle, "missing", None)  # Bundle: says when the version was removed
+        if missing is not None:
+            raise missing(path) from exc
         raise BundleCorrupted(f"{path} is listed in the manifest but missing") from exc
     if len(data) != entry.bytes:
         raise BundleCorrupted(f"{path}: {len(data)} bytes, the manifest says {entry.bytes}")

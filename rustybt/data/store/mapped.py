@@ -4,7 +4,11 @@ Opening maps the file (``pa.memory_map``) and views each column's data buffer wi
 ``np.frombuffer``: no bar data is copied into private memory and pandas is not imported.
 A missing, stale (other bundle version or store format) or unreadable file is rebuilt under
 an exclusive file lock, written to a temporary file and published with ``os.replace``, so two
-processes opening the same bundle at once build it once and never see a partial file.
+processes opening the same bundle at once build it once and never see a partial file. A build
+killed mid-write leaves its temporary file; :func:`sweep_store_temps` removes such leftovers
+of the store's files (``_fs.sweep_temps``: under each file's build lock, skipped while a live
+build holds it), at the cost of one directory listing when there are none. It runs before
+every build and once when a portal opens its stores.
 
 Every file is sealed with checksums (:mod:`.checksum`) when built and re-hashed in full before
 it is published. Opening checks the footer's digest, the column buffers' layout (sizes, order,
@@ -22,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from rustybt._fs import atomic_path, file_lock
+from rustybt._fs import TMP_PREFIX, atomic_path, file_lock, sweep_temps
 from rustybt.data.store import format as F
 from rustybt.data.store.checksum import check_data, check_meta, seal
 from rustybt.errors import StoreCorrupted
 
-__all__ = ["MappedStore", "ensure_store", "write_atomic"]
+__all__ = ["MappedStore", "ensure_store", "sweep_store_temps", "write_atomic"]
 
 
 class MappedStore:
@@ -156,7 +160,8 @@ def _view(arr: pa.Array, path: Path, name: str) -> np.ndarray:
 def write_atomic(path: Path, batch: pa.RecordBatch) -> None:
     """Write ``batch`` as an uncompressed one-batch IPC file, atomically (``_fs.atomic_path``).
 
-    The batch is written as given: :func:`ensure_store` seals it with checksums first.
+    The batch is written as given: :func:`ensure_store` seals it with checksums first. No
+    build lock is taken (test fixtures): never use it on a store another process may open.
     """
     with atomic_path(path) as tmp:
         _write(tmp, batch)
@@ -182,8 +187,9 @@ def ensure_store(
         return MappedStore(path, kind, version, full_check)
     except (StoreCorrupted, FileNotFoundError):
         pass
+    sweep_store_temps(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with file_lock(cache_dir / f".{name}.lock"):
+    with file_lock(_lock_path(cache_dir, name)):
         try:  # another process may have built it while we waited for the lock
             return MappedStore(path, kind, version, full_check)
         except (StoreCorrupted, FileNotFoundError):
@@ -194,3 +200,22 @@ def ensure_store(
             MappedStore(tmp, kind, version, full_check=True)  # what was written reads back
         _HASHED.add(_file_key(path))
     return MappedStore(path, kind, version, full_check=False)
+
+
+def _lock_path(cache_dir: Path, name: str) -> Path:
+    """The lock every build of ``cache_dir/name`` holds."""
+    return cache_dir / f".{name}.lock"
+
+
+def sweep_store_temps(cache_dir: Path) -> list[Path]:
+    """Remove temporary files of store builds killed mid-write; return them.
+
+    Each store file's leftovers go under its build lock, and only while no build holds it.
+    """
+    try:
+        if not any(n.startswith(TMP_PREFIX) for n in os.listdir(cache_dir)):
+            return []
+    except FileNotFoundError:
+        return []
+    return [p for name, _ in F.STORE_FILES for p in sweep_temps(cache_dir / name,
+                                                                _lock_path(cache_dir, name))]

@@ -239,6 +239,24 @@ def test_stale_shim_directory_is_rebuilt(world: Any, tmp_path: Path) -> None:
     assert second.bundle.version == first.bundle.version
 
 
+def test_a_shim_directory_of_other_readers_is_not_trusted(world: Any, tmp_path: Path) -> None:
+    """A conversion found under a key's directory must record that key (else reconverted)."""
+    import shutil
+
+    z = world.zipline
+    args = (z.asset_finder, z.calendar, z.first_trading_day)
+    daily = {"equity_daily_reader": z.daily_reader, "rustybt_root": tmp_path}
+    first = DataPortal(*args, **daily)
+    other = DataPortal(*args, **daily, equity_minute_reader=z.minute_reader)
+    key_dir = first.bundle.path.parent
+    shutil.rmtree(key_dir)
+    shutil.copytree(other.bundle.path.parent, key_dir)  # other readers' conversion, copied
+    again = DataPortal(*args, **daily)
+    assert again.bundle.version == first.bundle.version != other.bundle.version
+    assert again.bundle.manifest.source["shim_key"] == first.bundle.manifest.source["shim_key"]
+    assert again.bundle.frequencies == ("daily",)
+
+
 def test_mixed_bundles_are_treated_as_foreign(world: Any, tmp_path: Path) -> None:
     """Arrow readers of two different bundle versions: converted like any other readers."""
     from rustybt.compat.zipline import ArrowMinuteBarReader
