@@ -40,9 +40,16 @@ from rustybt.data.bundles.protocol import BundleLike
 from rustybt.data.bundles.sources import load_extension, register_source, registered_sources
 from rustybt.data.portal import ArrowDataPortal, DataPortalLike, HistoryCache
 from rustybt.data.sql import BundleSQL, SQLResult, sql
-from rustybt.engine import TradingAlgorithm, run_algorithm
+from rustybt.engine import (
+    TradingAlgorithm,
+    load_results,
+    plot_results,
+    run_algorithm,
+    save_results,
+)
 from rustybt.errors import (
     AlgorithmError,
+    AlgorithmFileError,
     ArrowPortalError,
     AssetNotFound,
     BadOrderParameters,
@@ -74,6 +81,7 @@ from rustybt.errors import (
     NotADecimal,
     NotATradingMinute,
     OrderDuringInitialize,
+    ResultsError,
     RustybtError,
     RustybtWarning,
     SidsNotFound,
@@ -95,6 +103,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AlgorithmError",
+    "AlgorithmFileError",
     "ArrowDataPortal",
     "ArrowPortalError",
     "Asset",
@@ -139,6 +148,7 @@ __all__ = [
     "NotADecimal",
     "NotATradingMinute",
     "OrderDuringInitialize",
+    "ResultsError",
     "RustybtError",
     "RustybtWarning",
     "SQLAccessDenied",
@@ -161,11 +171,14 @@ __all__ = [
     "ingest",
     "load",
     "load_extension",
+    "load_results",
+    "plot_results",
     "register",
     "register_source",
     "registered",
     "registered_sources",
     "run_algorithm",
+    "save_results",
     "sql",
     "unregister",
 ]

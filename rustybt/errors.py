@@ -46,7 +46,9 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
         ├── BadOrderParameters           (ValueError)
         ├── OrderDuringInitialize
         ├── CannotOrderDelistedAsset     (ValueError)
-        └── TradingControlViolation
+        ├── TradingControlViolation
+        ├── AlgorithmFileError           (ImportError)
+        └── ResultsError                 (ValueError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -64,6 +66,7 @@ from exchange_calendars.errors import NotTradingMinuteError
 
 __all__ = [
     "AlgorithmError",
+    "AlgorithmFileError",
     "ArrowPortalError",
     "AssetNotFound",
     "BadOrderParameters",
@@ -95,6 +98,7 @@ __all__ = [
     "NotADecimal",
     "NotATradingMinute",
     "OrderDuringInitialize",
+    "ResultsError",
     "RustybtError",
     "RustybtWarning",
     "SQLAccessDenied",
@@ -522,3 +526,13 @@ class CannotOrderDelistedAsset(AlgorithmError, ValueError):
 
 class TradingControlViolation(AlgorithmError):
     """An order broke a trading control the algorithm set (long only, max leverage, ...)."""
+
+
+class AlgorithmFileError(AlgorithmError, ImportError):
+    """An algorithm file (``rustybt run -f FILE``) is missing, does not compile, fails while
+    being executed, or defines no ``initialize``; the message names the file (and line)."""
+
+
+class ResultsError(AlgorithmError, ValueError):
+    """A results frame cannot be saved or plotted as asked, or a file is not saved results
+    (the message names the column, session or file)."""

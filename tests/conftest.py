@@ -3,6 +3,8 @@
 - ``root``: a fresh rustybt root (also set as ``RUSTYBT_ROOT``).
 - ``small_bundle``: two assets over 30 sessions (a halt, a split, a merger, dividends, a few
   minute bars), written as bundle ``t`` under ``tmp_path`` by ``rustybt.testing``.
+- ``algo_bundle``: three assets S0..S2 over 70 sessions, minute bars on the last three
+  (``algo_bundles.py``), written once per test session for algorithm runs; do not modify it.
 
 Test data comes from :mod:`rustybt.testing` (the one bundle factory); expected values from
 ``support.Oracle`` (the one oracle, tests/support.py).
@@ -56,3 +58,11 @@ def small_spec() -> BundleSpec:
 def small_bundle(tmp_path: Path) -> Bundle:
     """Two assets over 30 sessions: a halt, a split, a merger, dividends, a few minute bars."""
     return make_bundle(tmp_path, small_spec(), name="t")
+
+
+@pytest.fixture(scope="session")
+def algo_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    """Bundle ``algo`` (tests/algo_bundles.py) under a root of its own, shared by the session."""
+    from algo_bundles import algo_bundle as write
+
+    return write(tmp_path_factory.mktemp("algo-root"))

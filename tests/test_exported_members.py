@@ -8,6 +8,7 @@ import rustybt
 
 EXPECTED = [
     "AlgorithmError",
+    "AlgorithmFileError",
     "ArrowDataPortal",
     "ArrowPortalError",
     "Asset",
@@ -52,6 +53,7 @@ EXPECTED = [
     "NotADecimal",
     "NotATradingMinute",
     "OrderDuringInitialize",
+    "ResultsError",
     "RustybtError",
     "RustybtWarning",
     "SQLAccessDenied",
@@ -74,11 +76,14 @@ EXPECTED = [
     "ingest",
     "load",
     "load_extension",
+    "load_results",
+    "plot_results",
     "register",
     "register_source",
     "registered",
     "registered_sources",
     "run_algorithm",
+    "save_results",
     "sql",
     "unregister",
 ]

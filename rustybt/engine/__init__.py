@@ -9,6 +9,7 @@ is its one float→Decimal boundary), ``portfolio`` (float views for the algorit
 """
 
 from rustybt.engine.algorithm import TradingAlgorithm
+from rustybt.engine.results import load_results, plot_results, save_results
 from rustybt.engine.run import run_algorithm
 
-__all__ = ["TradingAlgorithm", "run_algorithm"]
+__all__ = ["TradingAlgorithm", "load_results", "plot_results", "run_algorithm", "save_results"]

@@ -34,6 +34,35 @@ def _session_bound(value: Any, name: str) -> pd.Timestamp:
     return ts
 
 
+def _naive(values: Any) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(values)
+    return index.tz_localize(None) if index.tz is not None else index
+
+
+def _wider_sessions(calendar: Any, sessions: pd.DatetimeIndex, first: pd.Timestamp,
+                    last: pd.Timestamp) -> pd.DatetimeIndex:
+    """The sessions of ``calendar``'s exchange from ``first`` to ``last`` and over its own range.
+
+    Raises:
+        InvalidSimulation: the exchange's calendar does not reach that far back or forward.
+    """
+    from rustybt.calendars import get_calendar
+
+    name = getattr(calendar, "name", None)
+    wider = None
+    if isinstance(name, str):
+        try:
+            wider = get_calendar(name, start=min(first, sessions[0]),
+                                 end=max(last, sessions[-1]))
+        except Exception:  # unknown name, or a range exchange-calendars does not cover
+            wider = None
+    if wider is None:
+        raise InvalidSimulation(
+            f"the simulation {first.date()}..{last.date()} leaves the calendar's sessions "
+            f"{sessions[0].date()}..{sessions[-1].date()}") from None
+    return _naive(wider.sessions)
+
+
 def resolve_sessions(calendar: Any, start: Any, end: Any,
                      data_sessions: pd.DatetimeIndex | None = None) -> pd.DatetimeIndex:
     """Sessions from ``start`` (rolled forward) to ``end`` (rolled back) on ``calendar``.
@@ -44,9 +73,11 @@ def resolve_sessions(calendar: Any, start: Any, end: Any,
     first, last = _session_bound(start, "start"), _session_bound(end, "end")
     if first > last:
         raise InvalidSimulation(f"start {first.date()} is after end {last.date()}")
-    sessions = pd.DatetimeIndex(calendar.sessions)
-    if sessions.tz is not None:
-        sessions = sessions.tz_localize(None)
+    sessions = _naive(calendar.sessions)
+    if len(sessions) and (first < sessions[0] or last > sessions[-1]):
+        # a bundle's calendar covers only the bundle's sessions: without the wider calendar
+        # a range starting before the data would silently start at the data's first session
+        sessions = _wider_sessions(calendar, sessions, first, last)
     chosen = sessions[(sessions >= first) & (sessions <= last)]
     if len(chosen) == 0:
         raise InvalidSimulation(
