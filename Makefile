@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(VENV)/bin/rustybt demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check rustybt tests benchmarks
+	$(VENV)/bin/ruff check rustybt tests benchmarks examples
 	$(VENV)/bin/mypy
 
 test: $(STAMP) lint
