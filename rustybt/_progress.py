@@ -74,6 +74,7 @@ class Progress:
         self._start = time.monotonic()
         self._bar: Any = None
         self._line = False
+        self._postfix = ""
         if enabled is False:
             return
         if _is_terminal(self.file):
@@ -101,11 +102,18 @@ class Progress:
         if self._bar is not None:
             self._bar.update(n)
 
+    def postfix(self, text: str) -> None:
+        """Show ``text`` after the bar (e.g. the best value so far); also ends the plain line."""
+        self._postfix = text
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+
     def summary(self) -> str:
         """The plain line: ``desc: count/total units in seconds``."""
         elapsed = time.monotonic() - self._start
         unit = self.unit if self.total == 1 else f"{self.unit}s"
-        return f"{self.desc}: {self.count}/{self.total} {unit} in {elapsed:.1f}s"
+        extra = f" ({self._postfix})" if self._postfix else ""
+        return f"{self.desc}: {self.count}/{self.total} {unit} in {elapsed:.1f}s{extra}"
 
     def close(self, *, failed: bool = False) -> None:
         """Finish the bar, or write the plain line (once)."""

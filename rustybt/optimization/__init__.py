@@ -1,5 +1,40 @@
-"""Optimization support: caches and (later) search workflows."""
+"""Optimization workflows: many backtests of one strategy over the same data.
 
-from rustybt.optimization.dataportal_ext import COMMON_BAR_COUNTS, HistoryCache, cache_from_env
+A :class:`Study` asks a sampler (``samplers/``: grid, random, Bayesian...) for parameters from
+a :class:`ParameterSpace`, runs each trial's :class:`Workload` on an executor (``executors/``:
+serial, processes, Ray; workers map the same bundle files through :class:`BundleConnectionPool`,
+never receiving bar data), scores it with an :class:`Objective`, and returns a
+:class:`StudyResult` (one row per trial).
+"""
 
-__all__ = ["COMMON_BAR_COUNTS", "HistoryCache", "cache_from_env"]
+from rustybt.optimization.executors import Executor, SerialExecutor
+from rustybt.optimization.objective import METRICS, Objective
+from rustybt.optimization.pool import BundleConnectionPool
+from rustybt.optimization.results import StudyResult
+from rustybt.optimization.samplers import GridSearch, RandomSearch, Sampler
+from rustybt.optimization.space import Choice, FloatRange, IntRange, ParameterSpace
+from rustybt.optimization.study import Study
+from rustybt.optimization.trial import TrialResult, TrialSpec
+from rustybt.optimization.workload import AlgorithmWorkload, FunctionWorkload, Workload
+
+__all__ = [
+    "METRICS",
+    "AlgorithmWorkload",
+    "BundleConnectionPool",
+    "Choice",
+    "Executor",
+    "FloatRange",
+    "FunctionWorkload",
+    "GridSearch",
+    "IntRange",
+    "Objective",
+    "ParameterSpace",
+    "RandomSearch",
+    "Sampler",
+    "SerialExecutor",
+    "Study",
+    "StudyResult",
+    "TrialResult",
+    "TrialSpec",
+    "Workload",
+]

@@ -285,9 +285,14 @@ def test_ctrl_c_interrupts_the_query(small_bundle: Bundle, tmp_path: Path) -> No
         text=True,
         env=env,
     )
-    _wait_until_querying(proc.pid, startup)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)  # hangs (and fails) if Ctrl-C is ignored
+    try:
+        _wait_until_querying(proc.pid, startup)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)  # hangs (and fails) if Ctrl-C is ignored
+    finally:
+        if proc.poll() is None:  # never leave a runaway query behind
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, err
     assert err == "rustybt sql: interrupted\n" and out == ""
     small_bundle.verify()
