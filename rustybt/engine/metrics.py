@@ -44,10 +44,13 @@ class SessionRecorder:
         self._start_pv = self.capital_base
 
     def start_of_session(self, ledger: Ledger) -> None:
-        """Snapshot the values a session's row reports as ``starting_*``."""
+        """Snapshot the values a session's row reports as ``starting_*``.
+
+        ``capital_used`` counts from the previous session's end instead (zipline's
+        ``CashFlow``), so a dividend paid at today's start is today's capital flow.
+        """
         self._start_cash = ledger.cash
         self._start_value = ledger.positions_value
-        self._start_cash_flow = ledger.cash_flow
 
     def end_of_session(
         self,
@@ -92,6 +95,7 @@ class SessionRecorder:
         row.update(recorded)
         self.rows.append(row)
         self._start_pv = pv
+        self._start_cash_flow = ledger.cash_flow
 
     def frame(self, sessions: pd.DatetimeIndex, benchmark_returns: np.ndarray) -> pd.DataFrame:
         """The results frame: raw rows plus cumulative risk metrics."""
