@@ -85,7 +85,7 @@ def plain_spec(n_assets: int = 10, n_sessions: int = 130) -> BundleSpec:
         frame = _cents(walk_ohlcv(rng, n_sessions, 50 + 10 * sid))
         frame.insert(0, "date", sess)
         daily[sid] = frame
-    return BundleSpec.from_bars(daily, end_date=sess[-1] + pd.Timedelta(days=30))
+    return BundleSpec.from_bars(daily, end_date=sess[-1] + pd.Timedelta("30D"))
 
 
 #: Session indexes of the ``events`` world's corporate actions.
@@ -158,7 +158,7 @@ def minute_spec(n_assets: int = 3, n_sessions: int = 4) -> BundleSpec:
             "close": g["close"].last().to_numpy(), "volume": g["volume"].sum().to_numpy(),
         })
     return BundleSpec.from_bars(daily, minute=minute,
-                                end_date=sess[-1] + pd.Timedelta(days=30))
+                                end_date=sess[-1] + pd.Timedelta("30D"))
 
 
 @pytest.fixture(scope="session")
