@@ -8,7 +8,9 @@ so ``return_type='array'`` is the portal's zero-copy view.
 Which bar "now" is: in daily mode, during the bar, the current session's bar (the bar closes at
 the session close, when ``handle_data`` runs); in minute mode, the current minute. In
 ``before_trading_start`` nothing of today has traded yet, so ``now`` is the previous session
-(daily) or the previous market minute with today's adjustments applied (minute, as zipline).
+(daily) or the previous market minute (minute), with today's adjustments applied (as
+zipline's minute mode does): on a split day ``before_trading_start`` sees yesterday's close
+already split.
 zipline's daily mode reads *today's* close in ``before_trading_start`` (a look-ahead: its
 ``minute_to_session`` rolls 8:45 forward to today); rustybt does not.
 
@@ -71,7 +73,9 @@ class BarData:
         self._dt = dt
         self._session = session
         self._now = previous
-        self._adjust_to = None if self._daily else dt
+        # values from before today are seen with today's adjustments (a split effective today
+        # already applies), daily as in minute mode
+        self._adjust_to = session if self._daily else dt
         self._seen = {}
 
     # -- zipline's properties -------------------------------------------------------------

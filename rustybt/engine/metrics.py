@@ -44,10 +44,13 @@ class SessionRecorder:
         self._start_pv = self.capital_base
 
     def start_of_session(self, ledger: Ledger) -> None:
-        """Snapshot the values a session's row reports as ``starting_*``."""
+        """Snapshot the values a session's row reports as ``starting_*``.
+
+        ``capital_used`` counts from the previous session's end instead (zipline's
+        ``CashFlow``), so a dividend paid at today's start is today's capital flow.
+        """
         self._start_cash = ledger.cash
         self._start_value = ledger.positions_value
-        self._start_cash_flow = ledger.cash_flow
 
     def end_of_session(
         self,
@@ -92,6 +95,7 @@ class SessionRecorder:
         row.update(recorded)
         self.rows.append(row)
         self._start_pv = pv
+        self._start_cash_flow = ledger.cash_flow
 
     def frame(self, sessions: pd.DatetimeIndex, benchmark_returns: np.ndarray) -> pd.DataFrame:
         """The results frame: raw rows plus cumulative risk metrics."""
@@ -113,8 +117,18 @@ class SessionRecorder:
 
 
 def _expanding_std(x: np.ndarray) -> np.ndarray:
-    out = pd.Series(x).expanding(2).std(ddof=1).to_numpy()
-    return np.asarray(out, dtype=float)
+    """Sample standard deviation (ddof=1) of each prefix (NaN for one value); shifted sums
+    as in :func:`_expanding_cov`, so a constant series gives exactly 0."""
+    n = len(x)
+    if n == 0:
+        return np.empty(0)
+    d = x - x[0]
+    count = np.arange(1, n + 1, dtype=float)
+    s1, s2 = np.cumsum(d), np.cumsum(d * d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (s2 - s1 * s1 / count) / (count - 1)
+    var[0] = np.nan
+    return np.asarray(np.sqrt(np.maximum(var, 0.0)), dtype=float)
 
 
 def expanding_risk(returns: np.ndarray, bench: np.ndarray) -> dict[str, np.ndarray]:
@@ -168,12 +182,19 @@ def expanding_risk(returns: np.ndarray, bench: np.ndarray) -> dict[str, np.ndarr
 
 
 def _expanding_cov(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Population covariance of each prefix (pandas' stable expanding cov, rescaled)."""
+    """Population covariance of each prefix, from sums of values shifted by the first ones.
+
+    Shifting by ``x[0]``/``y[0]`` keeps the sums small (returns hover near each other), so
+    the one-pass formula loses no digits: a constant series gives exactly 0 (pandas'
+    online ``expanding().cov`` gave 2e-11 there).
+    """
     n = len(x)
     if n == 0:
         return np.empty(0)
-    cov = pd.Series(x).expanding(1).cov(pd.Series(y), ddof=0).to_numpy()
-    return np.asarray(cov, dtype=float)
+    dx, dy = x - x[0], y - y[0]
+    count = np.arange(1, n + 1, dtype=float)
+    sx, sy, sxy = np.cumsum(dx), np.cumsum(dy), np.cumsum(dx * dy)
+    return np.asarray((sxy - sx * sy / count) / count, dtype=float)
 
 
 def summary(perf: pd.DataFrame, benchmark_returns: pd.Series | None = None) -> dict[str, float]:

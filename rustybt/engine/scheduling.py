@@ -5,9 +5,13 @@ boolean mask); a time rule picks one minute of a picked session, as an offset fr
 the close (minute mode only: in daily mode, as in zipline, the time rule is ignored and the
 function runs once per picked session, after ``handle_data``).
 
-Offsets follow zipline: ``market_open(minutes=1)`` is the first market minute (the default),
-``market_close(minutes=1)`` the last; week/month rules count trading sessions, so
-``week_start(days_offset=1)`` is the second session of each week.
+Offsets follow zipline: ``market_open(minutes=n)`` runs at the n-th market minute
+(``minutes=1``, the default, is the first: 9:31 on XNYS); ``market_close(minutes=n)`` runs n
+minutes before the close, so the default ``minutes=1`` is the *second-to-last* minute (15:59,
+as in zipline: the 16:00 bar is never a ``market_close`` minute). An offset past the session's
+length (an early close) means the function does not run that session, as in zipline.
+Week/month rules count trading sessions of the whole calendar (not only the simulated ones),
+so ``week_start(days_offset=1)`` is the second session of each calendar week.
 """
 
 from __future__ import annotations
@@ -58,18 +62,19 @@ class DateRule:
 
 @dataclass(frozen=True)
 class TimeRule:
-    """Which minute of a picked session (minute mode): ``offset`` minutes after the open
-    (``anchor='open'``; 1 = the first minute) or before the close (1 = the last minute)."""
+    """Which minute of a picked session (minute mode): the ``offset``-th minute from the open
+    (``anchor='open'``; 1 = the first minute) or ``offset`` minutes before the close
+    (``anchor='close'``; 1 = the second-to-last minute, zipline's rule)."""
 
     anchor: str  # open | close | every_minute
     offset: int = 1
 
     def minute_index(self, n_minutes: int) -> int | None:
-        """Index into the session's minutes, or None for every minute."""
+        """Index into the session's minutes, or None for every minute; an index outside
+        ``0 .. n_minutes - 1`` (an offset longer than the session) never matches a minute."""
         if self.anchor == "every_minute":
             return None
-        i = self.offset - 1 if self.anchor == "open" else n_minutes - self.offset
-        return min(max(i, 0), n_minutes - 1)
+        return self.offset - 1 if self.anchor == "open" else n_minutes - 1 - self.offset
 
 
 class date_rules:
@@ -121,7 +126,7 @@ class time_rules:
 
     @staticmethod
     def market_close(offset: Any = None, hours: int = 0, minutes: int = 0) -> TimeRule:
-        """``hours``/``minutes`` before the close (default: the last minute)."""
+        """``hours``/``minutes`` before the close (default: one minute before it, 15:59)."""
         return TimeRule("close", _minutes(offset, hours, minutes))
 
     @staticmethod

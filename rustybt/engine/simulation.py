@@ -1,8 +1,10 @@
 """The event loop: sessions, bars, fills, hooks and bookkeeping, in zipline's order.
 
 Per session (all times UTC):
-1. session start: dividends going ex today are earned and those paid today are paid; splits
-   effective today rescale positions and open orders; trading controls reset;
+1. session start: dividends going ex today are earned and those paid today are paid; the
+   session's starting cash and value are taken; splits effective today rescale positions and
+   open orders (their fractional-share cash counts in today's ``capital_used``); trading
+   controls reset;
 2. ``before_trading_start`` 45 minutes before the open (8:45 New York time on XNYS);
 3. each bar (the session close in daily mode, each market minute in minute mode): open
    orders fill against the bar, then ``handle_data``, then the scheduled functions due;
@@ -19,9 +21,11 @@ import decimal
 from collections.abc import Callable
 from typing import Any
 
+import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
+from rustybt.calendars import get_calendar
 from rustybt.data.portal.protocol import DataPortalLike
 from rustybt.engine.algorithm import TradingAlgorithm
 from rustybt.engine.bar_data import BarData
@@ -30,6 +34,7 @@ from rustybt.engine.metrics import SessionRecorder
 from rustybt.engine.money import MONEY_CONTEXT
 from rustybt.engine.orders import Order
 from rustybt.engine.portfolio import Account, Portfolio
+from rustybt.errors import InvalidSimulation
 
 __all__ = ["Simulation"]
 
@@ -83,8 +88,13 @@ class Simulation:
         if now == self._synced_at or not self.ledger.positions:
             return
         self._synced_at = now
-        data = self.data
-        self.ledger.sync_last_sale_prices(lambda a: data._spot(a, "price"), now)
+        spot_dt = self.data._now
+        if spot_dt is None or spot_dt is pd.NaT:
+            return
+        # the price ``data.current`` gives now: before the open, the last bar's price with
+        # today's adjustments (a split effective today already applies to it)
+        spot = self.data._spot
+        self.ledger.sync_last_sale_prices(lambda a: spot(a, "price"), now)
 
     # -- the run ------------------------------------------------------------------------
     def run(self) -> pd.DataFrame:
@@ -114,8 +124,26 @@ class Simulation:
         return self._closes[session]
 
     def _prepare_schedules(self) -> None:
+        if not self.algo.scheduled:
+            return
+        # Date rules count sessions over whole weeks and months of the calendar, as zipline's
+        # do: a run that starts on a Friday does not make that Friday a week start, nor a
+        # run (or a portal's calendar) that ends mid-month its last session a month end.
+        calendar = self.calendar
+        name = getattr(calendar, "name", None)
+        if isinstance(name, str) and name in xcals.get_calendar_names(include_aliases=True):
+            pad = np.timedelta64(45, "D")  # more than a month on either side
+            calendar = get_calendar(name, self.sessions[0] - pad, self.sessions[-1] + pad)
+        every = pd.DatetimeIndex(calendar.sessions)
+        if every.tz is not None:
+            every = every.tz_localize(None)
+        where = every.get_indexer(self.sessions)
+        if (where < 0).any():  # a calendar that disagrees with the simulation's sessions
+            missing = self.sessions[where < 0]
+            raise InvalidSimulation(
+                f"session {missing[0].date()} is not a session of calendar {name!r}")
         for scheduled in self.algo.scheduled:
-            scheduled.sessions = scheduled.date_rule.mask(self.sessions)
+            scheduled.sessions = scheduled.date_rule.mask(every)[where]
             if not scheduled.half_days:
                 early = self.calendar.early_closes
                 scheduled.sessions &= ~self.sessions.isin(early)
@@ -131,7 +159,6 @@ class Simulation:
         midnight = session.tz_localize("UTC")
         algo.datetime = blotter.current_dt = midnight
         self._start_of_session(session)
-        self.recorder.start_of_session(ledger)
         for control in algo.order_controls:
             control.new_session()
         # 2. before trading start
@@ -183,6 +210,9 @@ class Simulation:
             ledger.earn_dividends(reader.get_dividends_with_ex_date(
                 held, session, portal.asset_finder))
         ledger.pay_dividends(session)
+        # the session's starting_* values are taken here, after the dividends and before the
+        # splits (zipline's order: a split's cash for fractional shares is today's cash flow)
+        self.recorder.start_of_session(ledger)
         care = set(ledger.positions) | set(blotter.open_orders)
         if care:
             splits = portal.get_splits(list(care), session)

@@ -90,12 +90,17 @@ def _check_events(events: list[tuple]) -> None:
                 held[2] = Fraction(ev[2])
         elif kind == "split":
             before = ledger.portfolio_value
+            held = ledger.positions.get(sid)
+            expected = Decimal(0)
+            if held is not None:  # zipline's rule, longhand: the fraction is paid in cash at
+                r = Decimal(repr(ev[2]))  # the new cost basis, not at the last price
+                raw = Decimal(held.amount) / r
+                frac = raw - int(raw)
+                new_cost = (held.cost_basis * r).quantize(Decimal("0.01"))
+                expected = (frac * new_cost).quantize(Decimal("0.01")) - frac * (
+                    held.last_sale_price * r)
             ledger.process_splits([(sid, ev[2])])
-            # the fractional share is paid at the new cost basis (zipline), not at the last
-            # price: value moves by less than one share's price plus a cent of rounding
-            one_share = max((p.last_sale_price for p in ledger.positions.values()),
-                            default=Decimal(0)) + (before - ledger.cash).copy_abs()
-            assert (ledger.portfolio_value - before).copy_abs() <= one_share + Decimal("0.01")
+            assert ledger.portfolio_value - before == expected
             oracle = _resync(oracle, ledger)
         elif kind == "dividend":
             ledger.earn_dividends([SimpleNamespace(asset=sid, amount=float(ev[2]),

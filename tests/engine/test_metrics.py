@@ -39,7 +39,7 @@ def _oracle(r: np.ndarray, b: np.ndarray, i: int) -> dict[str, float]:
     }
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(returns_lists, st.integers(0, 2**31 - 1))
 def test_expanding_metrics_equal_empyrical_on_every_prefix(values: list[float], seed: int) -> None:
     r = np.array(values)
@@ -53,6 +53,14 @@ def test_expanding_metrics_equal_empyrical_on_every_prefix(values: list[float], 
             if name == "max_drawdown" and i >= 0:
                 expected = value
             assert _close(got[name][i], expected), (name, i, got[name][i], value)
+
+
+def test_constant_returns_have_no_sharpe_and_no_beta() -> None:
+    r = np.full(30, 0.085752)
+    b = np.round(np.random.default_rng(1).normal(0, 0.01, 30), 6)
+    got = expanding_risk(r, b)
+    assert np.isnan(got["sharpe"][1:]).all() and (got["algo_volatility"][1:] == 0).all()
+    assert (got["beta"][1:] == 0).all()
 
 
 def test_named_edges() -> None:
