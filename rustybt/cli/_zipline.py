@@ -71,11 +71,14 @@ def _import_zipline(args: argparse.Namespace) -> int:
         f"{summary.daily_bars} daily bars, {summary.minute_bars} minute bars"
         + (f"; adjustments: {adjustments}" if adjustments else "")
     )
-    if summary.dropped_bars:
-        print(f"warning: {summary.dropped_bars} bars with some prices missing were left out")
-    if summary.skipped_dividends:
+    if summary.partial_bars:
         print(
-            f"warning: {summary.skipped_dividends} dividends whose ex_date has no daily bar "
-            "were left out"
+            f"note: {summary.partial_bars} bars have some prices missing (NaN in those fields, "
+            "as zipline reads them)"
+        )
+    if summary.ratio_only_dividends:
+        print(
+            f"note: {summary.ratio_only_dividends} dividend ratios without a payout were "
+            "imported as payouts of amount 0"
         )
     return 0

@@ -107,22 +107,26 @@ def probe_minute(reader: Any, sid: int) -> None:
 def split_bars(
     times: pd.DatetimeIndex, arrays: list[np.ndarray], sids: list[int], time_col: str
 ) -> Iterable[tuple[int, pd.DataFrame, int]]:
-    """Per sid: the rows with all prices present, and the count of partly-missing rows."""
+    """Per sid: zipline's bars, and how many of them miss some price.
+
+    A row is a bar when zipline has any price or a volume there (its ``last_traded`` counts
+    volume); a price zipline stores as 0 reads NaN and stays NaN in that field only.
+    """
     prices = np.stack(arrays[:4])  # (4, T, N)
-    volume = arrays[4]
+    volume = np.nan_to_num(arrays[4])
     present = np.isfinite(prices)
     full = present.all(axis=0)
-    partial = present.any(axis=0) & ~full
+    bar = present.any(axis=0) | (volume > 0)
     for j, sid in enumerate(sids):
-        keep = full[:, j]
+        keep = bar[:, j]
         frame = pd.DataFrame(
             {
                 time_col: times[keep],
                 **{f: prices[i, keep, j] for i, f in enumerate(_PRICES)},
-                "volume": np.nan_to_num(volume[keep, j]).astype(np.int64),
+                "volume": volume[keep, j].astype(np.int64),
             }
         )
-        yield sid, frame, int(partial[:, j].sum())
+        yield sid, frame, int((keep & ~full[:, j]).sum())
 
 
 def write_daily(writer: BundleWriter, reader: Any, sids: list[int], summary: Any) -> None:
@@ -131,10 +135,12 @@ def write_daily(writer: BundleWriter, reader: Any, sids: list[int], summary: Any
     arrays = reader.load_raw_arrays(list(_OHLCV), sessions[0], sessions[-1], sids)
     with Progress(len(sids), "zipline daily bars", enabled=writer.show_progress,
                   unit="asset") as bar:
-        for sid, frame, dropped in split_bars(sessions, arrays, sids, "date"):
-            summary.dropped_bars += dropped
+        for sid, frame, partial in split_bars(sessions, arrays, sids, "date"):
+            summary.partial_bars += partial
             if len(frame):
-                writer.write_daily_bars(sid, frame, label=f"zipline daily bars of sid {sid}")
+                writer.write_daily_bars(
+                    sid, frame, label=f"zipline daily bars of sid {sid}", missing_prices=True
+                )
                 summary.daily_bars += len(frame)
             bar.update()
 
@@ -152,41 +158,69 @@ def write_minute(writer: BundleWriter, reader: Any, sids: list[int], summary: An
             chunk = sessions[i : i + _MINUTE_CHUNK_SESSIONS]
             minutes = calendar.sessions_minutes(chunk[0], chunk[-1])
             arrays = reader.load_raw_arrays(list(_OHLCV), minutes[0], minutes[-1], sids)
-            for sid, frame, dropped in split_bars(pd.DatetimeIndex(minutes), arrays, sids, "dt"):
-                summary.dropped_bars += dropped
+            for sid, frame, partial in split_bars(pd.DatetimeIndex(minutes), arrays, sids, "dt"):
+                summary.partial_bars += partial
                 if len(frame):
                     parts[sid].append(frame)
             bar.update(len(chunk))
     for sid, frames in parts.items():
         if frames:
             bars = pd.concat(frames, ignore_index=True)
-            writer.write_minute_bars(sid, bars, label=f"zipline minute bars of sid {sid}")
+            writer.write_minute_bars(
+                sid, bars, label=f"zipline minute bars of sid {sid}", missing_prices=True
+            )
             summary.minute_bars += len(bars)
 
 
 # ---------------------------------------------------------------------------- adjustments
-def adjustment_frames(
-    adjustment_reader: Any, daily_dates: dict[int, pd.DatetimeIndex], summary: Any
-) -> dict[str, pd.DataFrame]:
+def adjustment_frames(adjustment_reader: Any, summary: Any) -> dict[str, pd.DataFrame]:
     """zipline's adjustment tables for ``BundleWriter.write_adjustments``.
 
-    Dividend payouts whose ex_date has no daily bar are left out and counted.
+    Each dividend payout carries the ratio zipline stored for it (its ``dividends`` table,
+    matched by sid and ex_date; NaN where zipline stored none, i.e. applies none). A stored
+    ratio without a payout becomes a payout of amount 0 (counted in ``summary``), so prices
+    adjust exactly as in zipline and the ledger earns nothing from it, as in zipline.
     """
     tables = adjustment_reader.unpack_db_to_component_dfs(convert_dates=True)
     splits = tables["splits"][["sid", "effective_date", "ratio"]]
     mergers = tables["mergers"][["sid", "effective_date", "ratio"]]
-    dates = ["ex_date", "record_date", "declared_date", "pay_date"]
-    div = tables["dividend_payouts"][["sid", *dates, "amount"]].reset_index(drop=True)
-    has_bar = np.array(
-        [
-            int(s) in daily_dates and pd.Timestamp(d) in daily_dates[int(s)]
-            for s, d in zip(div["sid"], div["ex_date"], strict=True)
-        ],
-        dtype=bool,
+    stock = tables["stock_dividend_payouts"][["sid", *_DIV_DATES, "payment_sid", "ratio"]]
+    div, ratio_only = dividends_with_ratios(
+        tables["dividend_payouts"], tables["dividends"]
     )
-    summary.skipped_dividends += int((~has_bar).sum())
-    div = div[has_bar]
-    stock = tables["stock_dividend_payouts"][["sid", *dates, "payment_sid", "ratio"]]
+    summary.ratio_only_dividends += ratio_only
     out = {"splits": splits, "mergers": mergers, "dividends": div, "stock_dividends": stock}
     summary.adjustments = {k: len(v) for k, v in out.items()}
     return out
+
+
+_DIV_DATES = ("ex_date", "record_date", "declared_date", "pay_date")
+
+
+def dividends_with_ratios(payouts: pd.DataFrame, ratios: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """zipline's payouts with its stored ratios (sid, effective_date, ratio) as ``ratio``.
+
+    The n-th payout of a (sid, ex_date) takes the n-th stored ratio of that (sid, date).
+
+    Returns:
+        The dividends frame and how many stored ratios had no payout (added with amount 0).
+    """
+    pay = payouts[["sid", *_DIV_DATES, "amount"]].copy()
+    pay["sid"] = pay["sid"].astype(np.int64)
+    pay["date"] = pd.to_datetime(pay["ex_date"]).dt.normalize()
+    pay = pay.sort_values(["sid", "date"], kind="stable").reset_index(drop=True)
+    pay["n"] = pay.groupby(["sid", "date"]).cumcount()
+    rat = pd.DataFrame(
+        {
+            "sid": ratios["sid"].astype(np.int64).to_numpy(),
+            "date": pd.to_datetime(ratios["effective_date"]).dt.normalize().to_numpy(),
+            "ratio": ratios["ratio"].astype(np.float64).to_numpy(),
+        }
+    )
+    rat["n"] = rat.groupby(["sid", "date"]).cumcount()
+    merged = pay.merge(rat, on=["sid", "date", "n"], how="outer", indicator=True)
+    orphan = (merged["_merge"] == "right_only").to_numpy()
+    merged.loc[orphan, "ex_date"] = merged.loc[orphan, "date"]
+    merged.loc[orphan, "amount"] = 0.0
+    merged = merged.sort_values(["sid", "date", "n"], kind="stable").reset_index(drop=True)
+    return merged[["sid", *_DIV_DATES, "amount", "ratio"]], int(orphan.sum())

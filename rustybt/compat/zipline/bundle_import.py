@@ -8,16 +8,19 @@ the DataPortal shim uses it for foreign readers.
 
 What is carried over, losslessly for what zipline stores:
 
-- bars: every session / minute where zipline has all four prices (zipline stores a missing bar as
-  zeros and reads NaN); prices as zipline reads them (``uint32 × 0.001``), volume as int64;
+- bars: every session / minute where zipline has a price or a volume (zipline stores a missing
+  bar as zeros and reads NaN prices, volume 0); prices as zipline reads them (``uint32 ×
+  0.001``), a single price stored as 0 stays NaN in that field only (the bar is still a trade:
+  its close, volume, ``last_traded`` count), volume as int64;
 - assets: sid, symbol, asset_name, exchange, start/end dates, first_traded, auto_close_date (as
   dates: rustybt's asset table has no time of day), and the symbol history of
   ``equity_symbol_mappings``;
-- splits, mergers, dividend payouts (amount and all four dates; the ratio is recomputed at
-  ingest with zipline's rule from the same closes) and stock dividend payouts.
+- splits, mergers, dividend payouts (amount and all four dates) with the price ratio zipline
+  stored for each in its ``dividends`` table (not recomputed: zipline computed it from the
+  daily reader it was given at write time; a payout it stored no ratio for adjusts no price,
+  whether or not the asset has a bar on its ex_date), and stock dividend payouts.
 
-Not carried: futures (rustybt bundles hold equities), and rows zipline stores with some but not
-all prices zero (counted in :class:`ImportSummary.dropped_bars`).
+Not carried: futures (rustybt bundles hold equities).
 """
 
 from __future__ import annotations
@@ -60,18 +63,19 @@ class ImportSummary:
     Attributes:
         daily_bars: Daily bars written.
         minute_bars: Minute bars written.
-        dropped_bars: Bars zipline stores with some (not all) prices missing, left out.
+        partial_bars: Of those, bars with some price missing (NaN in that field only).
         assets: Assets written.
         adjustments: Rows written per adjustment table.
-        skipped_dividends: Dividend payouts whose ex_date has no daily bar (rustybt needs one).
+        ratio_only_dividends: Dividend ratios zipline stored without a payout, written as
+            payouts of amount 0 (they adjust prices, pay nothing).
     """
 
     daily_bars: int = 0
     minute_bars: int = 0
-    dropped_bars: int = 0
+    partial_bars: int = 0
     assets: int = 0
     adjustments: dict[str, int] = field(default_factory=dict)
-    skipped_dividends: int = 0
+    ratio_only_dividends: int = 0
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -101,25 +105,17 @@ def write_zipline_readers(
     writer.write_assets(assets, history)
     summary.assets = len(assets)
     sids = assets["sid"].astype(int).tolist()
-    daily_dates: dict[int, pd.DatetimeIndex] = {}
     if daily_reader is not None:
         have = reader_sids(daily_reader, sids, probe_daily)
         if not have:
             raise IngestError(f"the daily reader {daily_reader!r} has data for none of {sids}")
-        if have:
-            write_daily(writer, daily_reader, have, summary)
-        for sid in have:
-            path = writer.tmp_dir / "daily" / f"{sid}.parquet"
-            if path.exists():
-                daily_dates[sid] = pd.DatetimeIndex(
-                    pd.read_parquet(path, columns=["date"])["date"].astype("datetime64[ns]")
-                )
+        write_daily(writer, daily_reader, have, summary)
     if minute_reader is not None:
         have = reader_sids(minute_reader, sids, probe_minute)
         if have:
             write_minute(writer, minute_reader, have, summary)
     if adjustment_reader is not None:
-        writer.write_adjustments(**adjustment_frames(adjustment_reader, daily_dates, summary))
+        writer.write_adjustments(**adjustment_frames(adjustment_reader, summary))
     return summary
 
 

@@ -42,7 +42,9 @@ __all__ = [
     "resolve_source",
     "shim_conversions",
 ]
-_KEY_VERSION = b"rustybt-shim-source/1"
+#: Bumped when the conversion's output changes, so older conversions are not reused
+#: (2: zipline's stored dividend ratios, bars with some prices missing kept).
+_KEY_VERSION = b"rustybt-shim-source/2"
 
 
 class ShimSource:

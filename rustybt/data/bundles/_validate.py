@@ -113,11 +113,17 @@ def _raise_first(mask: np.ndarray, reason: str, label: str, column: str, values:
         raise IngestError(reason, file=label, row=i + 1, column=column, value=values[i])
 
 
-def _check_values(values: dict[str, np.ndarray], label: str, exact_volume: bool = False) -> None:
+def _check_values(
+    values: dict[str, np.ndarray],
+    label: str,
+    exact_volume: bool = False,
+    missing_prices: bool = False,
+) -> None:
     for col in PRICE_COLUMNS:
         v = values[col]
-        _raise_first(np.isnan(v), "missing price", label, col, v)
-        _raise_first(~np.isfinite(v), "price is not finite", label, col, v)
+        if not missing_prices:
+            _raise_first(np.isnan(v), "missing price", label, col, v)
+        _raise_first(np.isinf(v), "price is not finite", label, col, v)
         _raise_first(v < 0, "negative price", label, col, v)
         _raise_first(v == 0, "price is zero", label, col, v)
     o, h, lo, c = (values[k] for k in PRICE_COLUMNS)
@@ -194,9 +200,16 @@ def _empty_frame(time_col: str, tz: str | None) -> pd.DataFrame:
 
 
 def daily_bars(
-    bars: pd.DataFrame, calendar: Any, label: str, warn: Warn | None = None
+    bars: pd.DataFrame,
+    calendar: Any,
+    label: str,
+    warn: Warn | None = None,
+    missing_prices: bool = False,
 ) -> pd.DataFrame:
-    """Validate one asset's daily bars; returns (date, open, high, low, close, volume)."""
+    """Validate one asset's daily bars; returns (date, open, high, low, close, volume).
+
+    ``missing_prices`` accepts a traded row with some prices NaN (see ``BundleWriter``).
+    """
     frame, col = _time_column(bars, ("date", "day", "session", "dt"))
     require(frame, (col, *BAR_COLUMNS), label)
     if len(frame) == 0:
@@ -224,7 +237,7 @@ def daily_bars(
         raise IngestError(
             f"date is {where}", file=label, row=i + 1, column=col, value=str(idx[i].date())
         )
-    return _checked_values(frame, "date", idx, label, warn)
+    return _checked_values(frame, "date", idx, label, warn, missing_prices)
 
 
 def _exact_volume(raw: pd.Series, num: np.ndarray, label: str) -> np.ndarray | None:
@@ -266,24 +279,33 @@ def _exact_integer(cell: Any) -> tuple[int | None, str]:
 
 
 def _checked_values(
-    frame: pd.DataFrame, time_col: str, idx: pd.DatetimeIndex, label: str, warn: Warn | None
+    frame: pd.DataFrame,
+    time_col: str,
+    idx: pd.DatetimeIndex,
+    label: str,
+    warn: Warn | None,
+    missing_prices: bool,
 ) -> pd.DataFrame:
     values = _numbers(frame, label)
     exact = _exact_volume(frame["volume"], values["volume"], label)
     keep = _drop_empty(values, idx, label, warn)
     if keep is None:
-        _check_values(values, label, exact is not None)
+        _check_values(values, label, exact is not None, missing_prices)
     else:
-        _check_kept(values, keep, label, exact is not None)
+        _check_kept(values, keep, label, exact is not None, missing_prices)
     return _values_frame(time_col, idx, values, keep, exact)
 
 
 def _check_kept(
-    values: dict[str, np.ndarray], keep: np.ndarray, label: str, exact_volume: bool
+    values: dict[str, np.ndarray],
+    keep: np.ndarray,
+    label: str,
+    exact_volume: bool,
+    missing_prices: bool,
 ) -> None:
     """Check the rows left after dropping empty ones, reporting original row numbers."""
     try:
-        _check_values(values, label, exact_volume)
+        _check_values(values, label, exact_volume, missing_prices)
     except IngestError as err:
         assert err.row is not None
         row = int(np.flatnonzero(keep)[err.row - 1]) + 1
@@ -313,11 +335,16 @@ def _minute_mask(idx: pd.DatetimeIndex, calendar: Any) -> np.ndarray:
 
 
 def minute_bars(
-    bars: pd.DataFrame, calendar: Any, label: str, warn: Warn | None = None
+    bars: pd.DataFrame,
+    calendar: Any,
+    label: str,
+    warn: Warn | None = None,
+    missing_prices: bool = False,
 ) -> pd.DataFrame:
     """Validate one asset's minute bars; returns (dt [UTC], open, high, low, close, volume).
 
     Naive timestamps are taken as UTC (zipline's convention for minute data).
+    ``missing_prices`` accepts a traded row with some prices NaN (see ``BundleWriter``).
     """
     frame, col = _time_column(bars, ("dt", "date", "minute", "datetime"))
     require(frame, (col, *BAR_COLUMNS), label)
@@ -338,4 +365,4 @@ def minute_bars(
         raise IngestError(
             f"minute is {where}", file=label, row=i + 1, column=col, value=str(idx[i])
         )
-    return _checked_values(frame, "dt", idx, label, warn)
+    return _checked_values(frame, "dt", idx, label, warn, missing_prices)

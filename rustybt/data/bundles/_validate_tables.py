@@ -139,7 +139,26 @@ def _check_ratio(frame: pd.DataFrame, key: str, label: str) -> None:
     frame["ratio"] = ratio
 
 
+def _check_given_ratio(frame: pd.DataFrame, label: str) -> None:
+    """A dividend ratio given by the source: finite and > 0, or NaN (no price adjustment)."""
+    raw = frame["ratio"]
+    ratio = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
+    bad = (np.isnan(ratio) & raw.notna().to_numpy()) | ~(np.isnan(ratio) | (ratio > 0))
+    bad |= np.isinf(ratio)
+    if bad.any():
+        i = first_bad(bad)
+        raise IngestError(
+            "dividend ratio must be a finite number > 0 (or empty: no price adjustment)",
+            file=label,
+            row=i + 1,
+            column="ratio",
+            value=raw.iloc[i],
+        )
+    frame["ratio"] = ratio
+
+
 def _check_dividends(frame: pd.DataFrame, label: str, bar_sessions: BarSessions) -> None:
+    """Amounts ≥ 0; a given ``ratio`` column checked, else each ex_date needs a bar."""
     amount = pd.to_numeric(frame["amount"], errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(amount) | (amount < 0)
     if bad.any():
@@ -152,6 +171,9 @@ def _check_dividends(frame: pd.DataFrame, label: str, bar_sessions: BarSessions)
             value=frame["amount"].iloc[i],
         )
     frame["amount"] = amount
+    if "ratio" in frame.columns:  # the source's ratios: nothing to recompute from the bars
+        _check_given_ratio(frame, label)
+        return
     for sid, group in frame.groupby("sid", sort=False):
         sessions = bar_sessions(int(sid))
         ex = pd.DatetimeIndex(group["ex_date"])

@@ -165,30 +165,49 @@ class BundleWriter:
                 f"{freq} bars of sid {sid} were already written from {first}", file=label
             )
 
-    def write_daily_bars(self, sid: int, bars: pd.DataFrame, *, label: str | None = None) -> None:
+    def write_daily_bars(
+        self,
+        sid: int,
+        bars: pd.DataFrame,
+        *,
+        label: str | None = None,
+        missing_prices: bool = False,
+    ) -> None:
         """Validate and write one asset's daily bars (each sid at most once).
 
         Args:
             sid: The asset's sid.
             bars: Columns date (or a DatetimeIndex), open, high, low, close, volume.
             label: Name used in error messages (e.g. the CSV path); default ``daily bars of sid N``.
+            missing_prices: Keep a row with some prices NaN as a bar, NaN in those fields only
+                (zipline stores such bars: a 0 price it reads back as NaN). Default: an error.
         """
         sid = int(sid)
         label = label or f"daily bars of sid {sid}"
         self._check_new(DAILY_DIR, sid, label)
-        frame = _validate.daily_bars(bars, self.calendar, label, self.warn)
+        frame = _validate.daily_bars(bars, self.calendar, label, self.warn, missing_prices)
         if len(frame) == 0:
             return
         write_table(bars_table(sid, frame, minute=False), self.tmp_dir / bar_file(DAILY_DIR, sid))
         self._sessions[DAILY_DIR][sid] = pd.DatetimeIndex(frame["date"]).as_unit("ns").asi8
         self._labels[(DAILY_DIR, sid)] = label
 
-    def write_minute_bars(self, sid: int, bars: pd.DataFrame, *, label: str | None = None) -> None:
-        """Validate and write one asset's minute bars (dt in UTC, right-labelled minutes)."""
+    def write_minute_bars(
+        self,
+        sid: int,
+        bars: pd.DataFrame,
+        *,
+        label: str | None = None,
+        missing_prices: bool = False,
+    ) -> None:
+        """Validate and write one asset's minute bars (dt in UTC, right-labelled minutes).
+
+        ``label`` and ``missing_prices`` as for :meth:`write_daily_bars`.
+        """
         sid = int(sid)
         label = label or f"minute bars of sid {sid}"
         self._check_new(MINUTE_DIR, sid, label)
-        frame = _validate.minute_bars(bars, self.calendar, label, self.warn)
+        frame = _validate.minute_bars(bars, self.calendar, label, self.warn, missing_prices)
         if len(frame) == 0:
             return
         write_table(bars_table(sid, frame, minute=True), self.tmp_dir / bar_file(MINUTE_DIR, sid))
@@ -221,7 +240,10 @@ class BundleWriter:
     ) -> None:
         """Record adjustment tables; validated against assets and bars at commit.
 
-        ``labels`` names each table in error messages (e.g. the source file).
+        ``labels`` names each table in error messages (e.g. the source file). A ``ratio``
+        column in ``dividends`` gives each dividend's price ratio (finite > 0, or NaN for no
+        price adjustment), e.g. the ratios zipline stored; then ex_dates need no bar and
+        nothing is recomputed. Without it the ratio is ``1 - amount / previous close``.
         """
         self._adjustments = {
             "splits": splits,
@@ -262,17 +284,8 @@ class BundleWriter:
         write_table(symbol_history_table(hist), self.tmp_dir / SYMBOL_HISTORY_FILE)
         return assets
 
-    def _write_adjustment_files(self, assets: pd.DataFrame) -> None:
-        adj = _validate_tables.adjustments(
-            self._adjustments,
-            known_sids=set(assets["sid"].tolist()),
-            bar_sessions=self._bar_sessions,
-            labels=self._adjustment_labels,
-        )
-        write_table(ratio_table(adj["splits"]), self.tmp_dir / SPLITS_FILE)
-        write_table(ratio_table(adj["mergers"]), self.tmp_dir / MERGERS_FILE)
-        div = adj["dividends"].sort_values(["sid", "ex_date"], kind="stable")
-        div = div.reset_index(drop=True)
+    def _dividend_ratios(self, div: pd.DataFrame) -> np.ndarray:
+        """``1 - amount / raw close of the session before ex_date``; NaN (warned) if not > 0."""
         prev_close = previous_closes(div, self.tmp_dir, self.calendar, self._sessions)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = 1.0 - div["amount"].to_numpy(np.float64) / prev_close
@@ -285,7 +298,23 @@ class BundleWriter:
                 f"ignore them (first: sid {int(div['sid'].iloc[i])}, "
                 f"ex_date {pd.Timestamp(div['ex_date'].iloc[i]).date()})"
             )
-        ratio = np.where(ratio > 0, ratio, np.nan)
+        return np.where(ratio > 0, ratio, np.nan)
+
+    def _write_adjustment_files(self, assets: pd.DataFrame) -> None:
+        adj = _validate_tables.adjustments(
+            self._adjustments,
+            known_sids=set(assets["sid"].tolist()),
+            bar_sessions=self._bar_sessions,
+            labels=self._adjustment_labels,
+        )
+        write_table(ratio_table(adj["splits"]), self.tmp_dir / SPLITS_FILE)
+        write_table(ratio_table(adj["mergers"]), self.tmp_dir / MERGERS_FILE)
+        div = adj["dividends"].sort_values(["sid", "ex_date"], kind="stable")
+        div = div.reset_index(drop=True)
+        if "ratio" in div.columns:  # given by the source (validated: > 0 or NaN)
+            ratio = div["ratio"].to_numpy(np.float64)
+        else:
+            ratio = self._dividend_ratios(div)
         write_table(dividends_table(div, ratio), self.tmp_dir / DIVIDENDS_FILE)
         write_table(
             stock_dividends_table(adj["stock_dividends"]), self.tmp_dir / STOCK_DIVIDENDS_FILE

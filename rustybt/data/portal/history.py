@@ -215,16 +215,25 @@ class HistoryEngine:
         out = self.daily_window(drows, field, s, e)
         if field != "price":
             return out
-        close = self.d["close"]
         volume = self.d["volume"]
 
         def seed(j: int, r: int) -> float:
             lt = last_index(volume[r], s, volume=True)
             if lt < 0:
                 return np.nan
-            return self._price(close[r, lt]) * self._seed_ratio(r, lt, e, False)
+            return self.daily_price_at(r, lt) * self._seed_ratio(r, lt, e, False)
 
         return self._finish_price(out, drows, np.arange(s, e + 1), e, seed)
+
+    def daily_price_at(self, r: int, e: int) -> float:
+        """zipline's daily spot 'price' of row ``r`` at session ``e``: the last close at or
+        before ``e`` (a traded bar may lack its close), adjusted as seen from ``e``."""
+        close = self.d["close"][r]
+        found = last_index(close, e, volume=False)
+        if found < 0:
+            return np.nan
+        value = self._price(close[found])
+        return value if found == e else value * self._seed_ratio(r, found, e, False)
 
     def _price(self, value: Any) -> float:
         """A raw price as zipline reads it back in exact mode (bcolz round trip)."""
@@ -331,14 +340,13 @@ class HistoryEngine:
         out[-1] = self.partial_day(sids, drows, field, e, m)
         if field != "price":
             return out
-        close = self.d["close"]
         volume = self.d["volume"]
 
         def seed(j: int, r: int) -> float:
             lt = last_index(volume[r], s - 1, volume=True) if s > 0 else -1
             if lt < 0:
                 return np.nan
-            return self._price(close[r, lt]) * self._seed_ratio(r, lt, e, False)
+            return self.daily_price_at(r, lt) * self._seed_ratio(r, lt, e, False)
 
         return self._finish_price(out, drows, np.arange(s, e + 1), e, seed)
 

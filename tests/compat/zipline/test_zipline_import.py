@@ -116,7 +116,7 @@ def test_import_every_bar_and_adjustment(world: Any, tmp_path: Path) -> None:
     bundle, summary = import_zipline_bundle("world", zipline_root=zroot, root=tmp_path / "r")
     assert bundle.name == "world"
     assert summary.adjustments == {"splits": 4, "mergers": 1, "dividends": 4, "stock_dividends": 1}
-    assert summary.dropped_bars == 0 and summary.skipped_dividends == 0
+    assert summary.partial_bars == 0 and summary.ratio_only_dividends == 0
     assert bundle.frequencies == ("daily", "minute")
     assert_same_bars(bundle, z.daily_reader, z.minute_reader, [0, 1, 2, 3])
     assert_same_adjustments(bundle, z.adjustment_reader)
@@ -217,10 +217,11 @@ def test_default_zipline_root_from_environment(
     assert load("renamed").version == bundle.version
 
 
-def test_dividend_on_a_halt_is_reported(
+def test_dividend_on_a_halt_and_a_ratio_without_payout_are_kept(
     world: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A payout whose ex_date has no daily bar is left out (rustybt needs the bar) and said so."""
+    """A payout whose ex_date has no bar is kept (with the ratio zipline stored: none here); a
+    stored ratio without a payout becomes a payout of amount 0, and the CLI says so."""
     import sqlite3
 
     zroot = _as_zipline_root(world.zipline.path, tmp_path / "zipline", "halted")
@@ -228,16 +229,26 @@ def test_dividend_on_a_halt_is_reported(
     traded = set(pd.DatetimeIndex(world.bundle.read_daily(0)["date"]))
     halt = next(s for s in sessions[1:] if s not in traded)
     seconds = int(halt.value // 10**9)
+    later = int(sessions[-3].value // 10**9)
     with sqlite3.connect(zroot / "data" / "halted" / STAMP / "adjustments.sqlite") as conn:
         conn.execute(
             "INSERT INTO dividend_payouts (sid, ex_date, declared_date, record_date, pay_date, "
             "amount) VALUES (0, ?, ?, ?, ?, 0.5)",
             (seconds, seconds, seconds, seconds),
         )
+        conn.execute(
+            "INSERT INTO dividends (sid, effective_date, ratio) VALUES (1, ?, 0.75)", (later,)
+        )
     code = main(["--root", str(tmp_path / "r"), "bundles", "import-zipline", "halted",
                  "--zipline-root", str(zroot)])  # fmt: skip
     assert code == 0
-    assert "1 dividends whose ex_date has no daily bar were left out" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 dividend ratios without a payout were imported as payouts of amount 0" in out
+    div = load("halted", root=tmp_path / "r").read_dividends()
+    on_halt = div[(div["sid"] == 0) & (div["ex_date"] == halt)]
+    assert list(on_halt["amount"]) == [0.5] and on_halt["ratio"].isna().all()
+    orphan = div[(div["sid"] == 1) & (div["ex_date"] == sessions[-3])]
+    assert list(orphan["amount"]) == [0.0] and list(orphan["ratio"]) == [0.75]
 
 
 def test_readers_ingest_function(world: Any, tmp_path: Path) -> None:
@@ -263,19 +274,23 @@ def test_readers_ingest_function(world: Any, tmp_path: Path) -> None:
     assert_same_adjustments(bundle, z.adjustment_reader)
 
 
-def test_partly_missing_bars_are_counted_not_written() -> None:
+def test_partly_missing_bars_are_kept_and_counted() -> None:
+    """A row with any price or a volume is a bar (NaN only where zipline has no price)."""
     from rustybt.compat.zipline._import_readers import split_bars
 
-    times = pd.date_range("2020-01-02", periods=3, freq="D")
+    times = pd.date_range("2020-01-02", periods=4, freq="D")
     nan = np.nan
-    opens = np.array([[1.0], [nan], [nan]])
-    rest = np.array([[1.0], [1.0], [nan]])
-    volume = np.array([[10.0], [5.0], [0.0]])
-    [(sid, frame, dropped)] = list(
+    opens = np.array([[1.0], [nan], [nan], [nan]])
+    rest = np.array([[1.0], [1.0], [nan], [nan]])
+    volume = np.array([[10.0], [5.0], [0.0], [7.0]])
+    [(sid, frame, partial)] = list(
         split_bars(times, [opens, rest, rest, rest, volume], [7], "date")
     )
-    assert (sid, len(frame), dropped) == (7, 1, 1)
-    assert frame["volume"].tolist() == [10]
+    assert (sid, len(frame), partial) == (7, 3, 2)
+    assert frame["date"].tolist() == [times[0], times[1], times[3]]
+    assert frame["volume"].tolist() == [10, 5, 7]
+    np.testing.assert_array_equal(frame["open"], [1.0, nan, nan])
+    np.testing.assert_array_equal(frame["close"], [1.0, 1.0, nan])
 
 
 def test_import_needs_a_bar_reader() -> None:

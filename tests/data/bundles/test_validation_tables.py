@@ -258,6 +258,62 @@ def test_dividend_for_an_asset_without_bars(tmp_path):
         )
 
 
+def test_given_dividend_ratios_are_kept_and_need_no_bar(tmp_path):
+    """A ``ratio`` column is the source's (e.g. zipline's stored ratios): kept as given, NaN
+    meaning no price adjustment, and an ex_date without a bar (2024-01-05) is fine."""
+    bundle = _commit_with(
+        tmp_path,
+        dividends=pd.DataFrame(
+            {
+                "sid": [0, 0, 1],
+                "ex_date": ["2024-01-03", "2024-01-05", "2024-01-04"],
+                "amount": [2.0, 1.0, 0.5],  # 2.0 ≥ the previous close 1.0: recomputed ≤ 0
+                "ratio": [0.98, float("nan"), 0.995],
+            }
+        ),
+    )
+    div = bundle.read_dividends()
+    assert div["ex_date"].dt.strftime("%m-%d").tolist() == ["01-03", "01-05", "01-04"]
+    assert div["ratio"].tolist()[0] == 0.98 and div["ratio"].tolist()[2] == 0.995
+    assert pd.isna(div["ratio"].iloc[1])
+
+
+@pytest.mark.parametrize("ratio", [0.0, -0.5, float("inf"), "x"])
+def test_given_dividend_ratio_must_be_positive_or_empty(tmp_path, ratio):
+    frame = {"sid": [0, 0], "ex_date": ["2024-01-03"] * 2, "amount": [1.0] * 2,
+             "ratio": [0.9, ratio]}  # fmt: skip
+    with pytest.raises(IngestError, match="dividend ratio must be a finite number > 0") as info:
+        _commit_with(tmp_path, dividends=pd.DataFrame(frame))
+    assert (info.value.file, info.value.row, info.value.column) == ("dividends", 2, "ratio")
+
+
+@pytest.mark.parametrize("minute", [False, True], ids=["daily", "minute"])
+def test_missing_prices_only_where_allowed(tmp_path, minute):
+    """A traded row with a price missing is an error, unless ``missing_prices`` keeps it (NaN
+    in that field only, as zipline stores such bars)."""
+    if minute:
+        bars = _minutes(["2024-01-02 14:31", "2024-01-02 14:32"], open=[1.0, float("nan")])
+    else:
+        bars = _daily(["2024-01-02", "2024-01-03"])
+        bars.loc[1, "open"] = float("nan")
+    write = "write_minute_bars" if minute else "write_daily_bars"
+    with (
+        pytest.raises(IngestError, match="missing price") as info,
+        BundleWriter(tmp_path / "a", name="a") as w,
+    ):
+        w.write_assets(pd.DataFrame({"sid": [0], "symbol": ["A"]}))
+        getattr(w, write)(0, bars)
+    assert (info.value.row, info.value.column) == (2, "open")
+    with BundleWriter(tmp_path / "b", name="b") as w:
+        w.write_assets(pd.DataFrame({"sid": [0], "symbol": ["A"]}))
+        getattr(w, write)(0, bars, missing_prices=True)
+    from rustybt.data.bundles import Bundle
+
+    stored = Bundle(w.version_dir).read_bars("minute" if minute else "daily", 0)
+    assert stored["open"].isna().tolist() == [False, True]
+    assert stored["close"].tolist() == [1.0, 1.0] and stored["volume"].tolist() == [1, 1]
+
+
 def test_calendar_with_a_late_lower_bound(tmp_path):
     """XTKS holidays start in 1997: the writer falls back to the calendar's own default start."""
     with BundleWriter(tmp_path / "t", name="t", calendar_name="XTKS") as w:
