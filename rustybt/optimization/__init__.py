@@ -7,6 +7,13 @@ never receiving bar data), scores it with an :class:`Objective`, and returns a
 :class:`StudyResult` (one row per trial).
 """
 
+from rustybt.optimization.cache_invalidation import (
+    BundleVersionMetadata,
+    VersionWatch,
+    invalidate_stale,
+)
+from rustybt.optimization.caching import CachedAssetList, PreGroupedData, get_cached_assets
+from rustybt.optimization.config import OptimizationConfig
 from rustybt.optimization.executors import Executor, SerialExecutor
 from rustybt.optimization.objective import METRICS, Objective
 from rustybt.optimization.pool import BundleConnectionPool
@@ -21,6 +28,8 @@ __all__ = [
     "METRICS",
     "AlgorithmWorkload",
     "BundleConnectionPool",
+    "BundleVersionMetadata",
+    "CachedAssetList",
     "Choice",
     "Executor",
     "FloatRange",
@@ -28,7 +37,9 @@ __all__ = [
     "GridSearch",
     "IntRange",
     "Objective",
+    "OptimizationConfig",
     "ParameterSpace",
+    "PreGroupedData",
     "RandomSearch",
     "Sampler",
     "SerialExecutor",
@@ -36,5 +47,8 @@ __all__ = [
     "StudyResult",
     "TrialResult",
     "TrialSpec",
+    "VersionWatch",
     "Workload",
+    "get_cached_assets",
+    "invalidate_stale",
 ]

@@ -53,6 +53,16 @@ class BundleConnectionPool:
             self.opened += 1
             return portal
 
+    def drop_stale(self, bundle: str, root: str | Path | None, version: str) -> bool:
+        """Drop ``bundle``'s portal when it maps another version than ``version``."""
+        key = (str(Path(root).resolve()) if root is not None else "", bundle)
+        with self._lock:
+            held = self._portals.get(key)
+            if held is None or held[0] == version:
+                return False
+            del self._portals[key]
+            return True
+
     def clear(self) -> None:
         """Forget every portal (their maps close when no trial holds them)."""
         with self._lock:

@@ -38,7 +38,8 @@ def run_trial(workload: Workload, spec: TrialSpec, worker: str | None = None) ->
                            duration=time.perf_counter() - t0, worker=name,
                            fidelity=spec.fidelity)
     return TrialResult(spec.number, dict(spec.params), metrics=metrics,
-                       duration=time.perf_counter() - t0, worker=name, fidelity=spec.fidelity)
+                       duration=time.perf_counter() - t0, worker=name, fidelity=spec.fidelity,
+                       cache_hit_rate=workload.last_cache_hit_rate())
 
 
 class Executor(ABC):

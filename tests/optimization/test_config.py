@@ -1,0 +1,184 @@
+"""OptimizationConfig: validation, environment overrides, and flags that never change results.
+
+The flag property: for every combination of flags (Hypothesis, few examples), a small grid of
+dual-MA trials on a tiny bundle gives exactly the metrics of ``all_off()``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from opt_support import dma_hooks, start_end, write_bundle
+
+from rustybt.optimization import (
+    AlgorithmWorkload,
+    BundleConnectionPool,
+    FunctionWorkload,
+    GridSearch,
+    IntRange,
+    Objective,
+    OptimizationConfig,
+    ParameterSpace,
+    Study,
+)
+from rustybt.optimization.config import FLAGS
+
+SPACE = ParameterSpace({"short": IntRange(5, 10, 5), "long": IntRange(20, 20)})
+
+
+def _study(root: Path, config: OptimizationConfig) -> Any:
+    start, end = start_end()
+    workload = AlgorithmWorkload(dma_hooks, "opt", start, end, root=root, config=config)
+    return Study(workload, SPACE, GridSearch(), Objective("sharpe"), progress=False).optimize()
+
+
+@pytest.fixture(scope="module")
+def opt_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("opt-root")
+    write_bundle(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def baseline(opt_root: Path) -> list[dict[str, float]]:
+    result = _study(opt_root, OptimizationConfig.all_off())
+    assert [t.status for t in result.trials] == ["ok", "ok"]
+    return [t.metrics for t in result.trials]
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a.keys() == b.keys() and all(
+        a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+
+
+# -- validation and environment --------------------------------------------------------------
+def test_presets() -> None:
+    assert set(OptimizationConfig.all_on().flags().values()) == {True}
+    off = OptimizationConfig.all_off(lru_size=7)
+    assert set(off.flags().values()) == {False} and off.lru_size == 7
+    assert list(off.flags()) == list(FLAGS)
+    assert OptimizationConfig(cache_size_gb=0.5).cache_size_bytes == 2**29
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"history_cache": 1}, "history_cache must be a bool"),
+    ({"cache_size_gb": 0}, "cache_size_gb"),
+    ({"cache_size_gb": math.inf}, "cache_size_gb"),
+    ({"lru_size": -1}, "lru_size"),
+    ({"permanent_windows": [20]}, "permanent_windows"),
+    ({"permanent_windows": (20, 0)}, "permanent_windows"),
+])
+def test_constructor_rejects(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=match):
+        OptimizationConfig(**kwargs)
+
+
+def test_from_env_reads_every_variable() -> None:
+    env = {f"RUSTYBT_OPT_{f.upper()}": "0" for f in FLAGS}
+    env.update(RUSTYBT_CACHE_SIZE_GB="0.25", RUSTYBT_LRU_SIZE="9",
+               RUSTYBT_PERMANENT_WINDOWS="10, 30")
+    cfg = OptimizationConfig.from_env(env)
+    assert cfg == OptimizationConfig.all_off(cache_size_gb=0.25, lru_size=9,
+                                             permanent_windows=(10, 30))
+    on = OptimizationConfig.from_env({"RUSTYBT_OPT_HISTORY_CACHE": "on"}, base=cfg)
+    assert on.history_cache and not on.bundle_pooling
+    assert OptimizationConfig.from_env({}) == OptimizationConfig()
+
+
+def test_from_env_uses_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUSTYBT_OPT_BUNDLE_POOLING", "false")
+    assert not OptimizationConfig.from_env().bundle_pooling
+
+
+@pytest.mark.parametrize("var, value", [
+    ("RUSTYBT_OPT_PRE_GROUPING", "maybe"),
+    ("RUSTYBT_CACHE_SIZE_GB", "-1"),
+    ("RUSTYBT_CACHE_SIZE_GB", "lots"),
+    ("RUSTYBT_CACHE_SIZE_GB", "nan"),
+    ("RUSTYBT_LRU_SIZE", "1.5"),
+    ("RUSTYBT_PERMANENT_WINDOWS", "20,,50"),
+])
+def test_from_env_bad_value_names_the_variable(var: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"{var}={value!r}"):
+        OptimizationConfig.from_env({var: value})
+
+
+def test_workload_resolves_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUSTYBT_OPT_ARRAY_RETURNS", "0")
+    workload = FunctionWorkload(lambda p, d: {"n": float(len(p))})
+    assert workload.config == OptimizationConfig(array_returns=False)
+    with pytest.raises(TypeError, match="OptimizationConfig"):
+        FunctionWorkload(lambda p, d: {}, config={"history_cache": False})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_array_returns_reaches_the_function(on: bool) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def fn(params: dict[str, Any], data: Any) -> dict[str, float]:
+        seen.append(dict(params))
+        return {"x": 1.0}
+
+    cfg = OptimizationConfig(array_returns=on)
+    FunctionWorkload(fn, config=cfg).run({"a": 1})
+    assert seen == [{"a": 1, "_array_returns": True} if on else {"a": 1}]
+
+
+# -- the flags act where they should ---------------------------------------------------------
+def test_history_cache_shared_by_trials_and_hit_rate_recorded(opt_root: Path) -> None:
+    on = _study(opt_root, OptimizationConfig(array_returns=False))
+    rates = [t.cache_hit_rate for t in on.trials]
+    # trial 0 fills the cache; trial 1 asks the same windows (same long) and hits them all
+    assert rates[0] == 0.0 and rates[1] == 1.0
+    assert on.to_pandas()["cache_hit_rate"].tolist() == rates
+    off = _study(opt_root, OptimizationConfig(history_cache=False, array_returns=False))
+    assert [t.cache_hit_rate for t in off.trials] == [None, None]
+
+
+def test_bundle_pooling_off_opens_a_fresh_portal_per_trial(opt_root: Path) -> None:
+    start, end = start_end()
+    pool = BundleConnectionPool.instance()
+    for pooling in (False, True):
+        cfg = OptimizationConfig.all_off(bundle_pooling=pooling)
+        workload = AlgorithmWorkload(dma_hooks, "opt", start, end, root=opt_root, config=cfg)
+        opened = pool.opened
+        workload.setup()
+        portals = []
+        for short in (5, 10):
+            workload.run({"short": short, "long": 20})
+            portals.append(workload._portal)
+        assert (portals[0] is portals[1]) == pooling
+        assert pool.opened - opened <= 1 if pooling else pool.opened == opened
+
+
+def test_pooled_portal_stays_uncached_for_other_workloads(opt_root: Path) -> None:
+    start, end = start_end()
+    cached = AlgorithmWorkload(dma_hooks, "opt", start, end, root=opt_root,
+                               config=OptimizationConfig())
+    cached.setup()
+    pooled = BundleConnectionPool.instance().portal("opt", opt_root)
+    assert cached._portal.cache is not None and pooled.cache is None
+    assert cached._portal.version == pooled.version
+
+
+# -- the property: flags never change a result -----------------------------------------------
+@settings(max_examples=5, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flags=st.fixed_dictionaries({f: st.booleans() for f in FLAGS}))
+def test_every_flag_combination_gives_the_baseline_trials(
+        opt_root: Path, baseline: list[dict[str, float]], flags: dict[str, bool]) -> None:
+    result = _study(opt_root, OptimizationConfig(**flags))
+    assert [t.status for t in result.trials] == ["ok", "ok"]
+    for got, want in zip(result.trials, baseline, strict=True):
+        assert _same(got.metrics, want), (flags, got.metrics, want)
+
+
+def test_all_on_gives_the_baseline_trials(
+        opt_root: Path, baseline: list[dict[str, float]]) -> None:
+    result = _study(opt_root, OptimizationConfig.all_on())
+    assert all(_same(t.metrics, w) for t, w in zip(result.trials, baseline, strict=True))
