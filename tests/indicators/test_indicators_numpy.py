@@ -120,7 +120,8 @@ def test_window_longer_than_input_is_all_nan(fn: Any) -> None:
     assert out.shape == (2, 2) and np.isnan(out).all()
 
 
-@pytest.mark.parametrize("fn", [*ROLLING, lambda x, w: ema(x, w)], ids=str)
+@pytest.mark.parametrize("fn", [*ROLLING, lambda x, w: ema(x, w)],
+                         ids=lambda f: getattr(f, "__name__", "ema").replace("<lambda>", "ema"))
 def test_empty_and_all_nan(fn: Any) -> None:
     assert fn(np.array([]), 2).shape == (0,)
     assert fn(np.empty((0, 3)), 2).shape == (0, 3)
