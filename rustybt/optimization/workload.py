@@ -32,6 +32,12 @@ class Workload(ABC):
     def run(self, params: dict[str, Any], fidelity: float = 1.0) -> dict[str, float]:
         """Run one trial (``fidelity``: fraction of the period to run) and return metrics."""
 
+    def run_detailed(self, params: dict[str, Any],
+                     fidelity: float = 1.0) -> tuple[dict[str, float], Any]:
+        """``(metrics, details)``: details is the results frame when the workload has one
+        (:class:`AlgorithmWorkload`: daily ``returns``...), else None."""
+        return self.run(params, fidelity), None
+
 
 @dataclass
 class FunctionWorkload(Workload):
@@ -108,6 +114,12 @@ class AlgorithmWorkload(Workload):
         return load_algorithm_file(Path(self.algorithm)).hooks()
 
     def run(self, params: dict[str, Any], fidelity: float = 1.0) -> dict[str, float]:
+        return self.run_detailed(params, fidelity)[0]
+
+    def run_detailed(self, params: dict[str, Any],
+                     fidelity: float = 1.0) -> tuple[dict[str, float], Any]:
+        """Like :meth:`run`, also returning the results frame (``perf``: daily returns,
+        portfolio value...); walk-forward stitches the test windows' returns from it."""
         import pandas as pd
 
         from rustybt.engine.metrics import summary
@@ -122,7 +134,7 @@ class AlgorithmWorkload(Workload):
         perf = run_algorithm(start, end, capital_base=self.capital_base,
                              data_portal=self._portal, data_frequency=self.data_frequency,
                              params=params, **hooks)
-        return summary(perf)
+        return summary(perf), perf
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
