@@ -18,15 +18,17 @@ from rustybt.optimization.executors import Executor, SerialExecutor
 from rustybt.optimization.objective import METRICS, Objective
 from rustybt.optimization.pool import BundleConnectionPool
 from rustybt.optimization.results import StudyResult
-from rustybt.optimization.samplers import GridSearch, RandomSearch, Sampler
+from rustybt.optimization.samplers import BayesianSearch, GridSearch, RandomSearch, Sampler
 from rustybt.optimization.space import Choice, FloatRange, IntRange, ParameterSpace
 from rustybt.optimization.study import Study
 from rustybt.optimization.trial import TrialResult, TrialSpec
+from rustybt.optimization.walkforward import WalkForward, WalkForwardResult, Window, WindowResult
 from rustybt.optimization.workload import AlgorithmWorkload, FunctionWorkload, Workload
 
 __all__ = [
     "METRICS",
     "AlgorithmWorkload",
+    "BayesianSearch",
     "BundleConnectionPool",
     "BundleVersionMetadata",
     "CachedAssetList",
@@ -48,6 +50,10 @@ __all__ = [
     "TrialResult",
     "TrialSpec",
     "VersionWatch",
+    "WalkForward",
+    "WalkForwardResult",
+    "Window",
+    "WindowResult",
     "Workload",
     "get_cached_assets",
     "invalidate_stale",

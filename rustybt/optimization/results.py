@@ -105,6 +105,23 @@ class StudyResult:
             self.to_pandas().to_parquet(tmp, index=False)
         return target
 
+    def plot(self, path: str | Path, x: str | None = None, y: str | None = None,
+             **kwargs: Any) -> Path:
+        """PNG of the study (:mod:`rustybt.optimization.plots`): a heatmap of the objective
+        over ``x`` and ``y`` when given, or over the study's two parameters when each has at
+        most 50 distinct finished values (a 2-D grid); else each trial's value and the best
+        so far."""
+        from rustybt.optimization.plots import plot_heatmap, plot_history
+
+        if x is not None or y is not None:
+            return plot_heatmap(self, path, x, y, **kwargs)
+        if len(self.param_names) == 2:
+            frame = self.to_pandas()
+            frame = frame[frame["status"] == "ok"]
+            if all(frame[n].nunique() <= 50 for n in self.param_names):
+                return plot_heatmap(self, path, **kwargs)
+        return plot_history(self, path, **kwargs)
+
     def __repr__(self) -> str:
         state = " (interrupted)" if self.interrupted else ""
         return (f"StudyResult({len(self.trials)} trials, {len(self.completed)} ok, "

@@ -54,6 +54,13 @@ class Workload(ABC):
         return None
 
 
+    def run_detailed(self, params: dict[str, Any],
+                     fidelity: float = 1.0) -> tuple[dict[str, float], Any]:
+        """``(metrics, details)``: details is the results frame when the workload has one
+        (:class:`AlgorithmWorkload`: daily ``returns``...), else None."""
+        return self.run(params, fidelity), None
+
+
 def _resolve(config: OptimizationConfig | None) -> OptimizationConfig:
     if config is None:
         return OptimizationConfig.from_env()
@@ -197,6 +204,12 @@ class AlgorithmWorkload(Workload):
         return load_algorithm_file(Path(self.algorithm)).hooks()
 
     def run(self, params: dict[str, Any], fidelity: float = 1.0) -> dict[str, float]:
+        return self.run_detailed(params, fidelity)[0]
+
+    def run_detailed(self, params: dict[str, Any],
+                     fidelity: float = 1.0) -> tuple[dict[str, float], Any]:
+        """Like :meth:`run`, also returning the results frame (``perf``: daily returns,
+        portfolio value...); walk-forward stitches the test windows' returns from it."""
         import pandas as pd
 
         from rustybt.engine.metrics import summary
@@ -221,7 +234,7 @@ class AlgorithmWorkload(Workload):
         if cache is not None:
             hits, misses = cache.hits - before[0], cache.misses - before[1]
             self._hit_rate = hits / (hits + misses) if hits + misses else None
-        return summary(perf)
+        return summary(perf), perf
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
