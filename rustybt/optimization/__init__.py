@@ -4,7 +4,9 @@ A :class:`Study` asks a sampler (``samplers/``: grid, random, Bayesian...) for p
 a :class:`ParameterSpace`, runs each trial's :class:`Workload` on an executor (``executors/``:
 serial, processes, Ray; workers map the same bundle files through :class:`BundleConnectionPool`,
 never receiving bar data), scores it with an :class:`Objective`, and returns a
-:class:`StudyResult` (one row per trial).
+:class:`StudyResult` (one row per trial). Searches and backends are also known by
+name (:mod:`~rustybt.optimization.registry`: ``'grid'``, ``'serial'``...), as the CLI's
+``rustybt optimize --search/--backend`` uses them.
 """
 
 from rustybt.optimization.cache_invalidation import (
@@ -17,6 +19,7 @@ from rustybt.optimization.config import OptimizationConfig
 from rustybt.optimization.executors import Executor, SerialExecutor
 from rustybt.optimization.objective import METRICS, Objective
 from rustybt.optimization.pool import BundleConnectionPool
+from rustybt.optimization.registry import BACKENDS, SEARCHES, new_executor, new_sampler
 from rustybt.optimization.results import StudyResult
 from rustybt.optimization.samplers import BayesianSearch, GridSearch, RandomSearch, Sampler
 from rustybt.optimization.space import Choice, FloatRange, IntRange, ParameterSpace
@@ -26,7 +29,9 @@ from rustybt.optimization.walkforward import WalkForward, WalkForwardResult, Win
 from rustybt.optimization.workload import AlgorithmWorkload, FunctionWorkload, Workload
 
 __all__ = [
+    "BACKENDS",
     "METRICS",
+    "SEARCHES",
     "AlgorithmWorkload",
     "BayesianSearch",
     "BundleConnectionPool",
@@ -57,4 +62,6 @@ __all__ = [
     "Workload",
     "get_cached_assets",
     "invalidate_stale",
+    "new_executor",
+    "new_sampler",
 ]

@@ -26,6 +26,7 @@ CASES: dict[str, tuple[int, str, dict[str, Any]]] = {
     "dual_moving_average": (20, "daily", {"symbols": SYMBOLS, "fast": 5, "slow": 20}),
     "limit_stop_orders": (0, "daily", {"symbol": "S1"}),
     "minute_momentum": (-3, "minute", {"symbols": "S0,S1"}),
+    "optimize_dma": (20, "daily", {"short": 5, "long": 20, "n_assets": 3}),
 }
 
 
@@ -43,6 +44,11 @@ def _check_limit_stop_orders(perf: pd.DataFrame) -> None:
     assert any(o["limit"] is not None and o["amount"] > 0 for o in filled)  # a dip was bought
     assert any(o["stop"] is not None and o["amount"] < 0 for o in filled)  # a stop sold
     assert (perf["open_orders"] <= 1).all()  # the weekly replacement cancels the old order
+
+
+def _check_optimize_dma(perf: pd.DataFrame) -> None:
+    assert sum(len(t) for t in perf["transactions"]) > 10
+    assert set(perf["invested"]) <= {0, 1, 2, 3} and perf["invested"].max() > 0
 
 
 def _check_minute_momentum(perf: pd.DataFrame) -> None:
