@@ -241,53 +241,16 @@ def _write_outputs(args: argparse.Namespace, result: Any) -> int:
             if flag == "--output":
                 result.to_parquet(target)
             else:
-                plot_heatmap(result, target)
+                from rustybt.optimization.plots import plot_heatmap
+
+                frame = result.to_pandas()
+                x, y = [n for n in result.param_names if frame[n].nunique(dropna=True) > 1]
+                plot_heatmap(result, target, x, y)
         except OSError as exc:
             return _fail(f"cannot write {flag} {target}: {exc.strerror or exc}", 1)
         except ValueError as exc:
             return _fail(f"cannot write {flag} {target}: {exc}", 1)
     return 0
-
-
-def plot_heatmap(result: Any, path: str | Path) -> Path:
-    """A PNG of the objective over the two varying parameters (best trial circled).
-
-    Raises:
-        ValueError: the trials do not vary exactly two parameters.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from rustybt._fs import atomic_path
-
-    frame = result.to_pandas()
-    varying = [n for n in result.param_names if frame[n].nunique(dropna=True) > 1]
-    if len(varying) != 2:
-        raise ValueError(f"a heatmap needs two varying parameters, the trials vary "
-                         f"{len(varying)}")
-    x, y = varying
-    grid = frame.pivot_table(index=y, columns=x, values="value", aggfunc="max", dropna=False)
-    fig = Figure(figsize=(8.0, 6.0))
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto",
-                      cmap="viridis" if result.objective.direction == "maximize" else "viridis_r")
-    ax.set_xticks(range(len(grid.columns)), [str(v) for v in grid.columns])
-    ax.set_yticks(range(len(grid.index)), [str(v) for v in grid.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    fig.colorbar(image, ax=ax, label=result.objective.name)
-    if result.completed:
-        best = result.best_params
-        ax.scatter([list(grid.columns).index(best[x])], [list(grid.index).index(best[y])],
-                   s=160, facecolors="none", edgecolors="red", linewidths=2)
-        ax.set_title(f"{result.objective.name}: best {result.best_value:.4g} at "
-                     f"{x}={best[x]}, {y}={best[y]}")
-    fig.tight_layout()
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    return target
 
 
 def _fmt(value: Any) -> str:
