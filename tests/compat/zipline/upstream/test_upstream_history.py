@@ -1,0 +1,35 @@
+"""zipline-reloaded 3.2.1's tests/test_history.py, run against rustybt's DataPortal shim.
+
+The vendored module (``zipline_test_history.py``) is imported, not collected; the classes here
+subclass its test cases with :class:`ShimDataPortal` first, so every test builds its portal
+with rustybt's shim from zipline's own fixture readers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("zipline")
+
+from tests.compat.zipline.upstream import zipline_test_history as upstream
+from tests.compat.zipline.upstream._shim import ShimDataPortal
+
+
+class TestDailyEquityHistory(ShimDataPortal, upstream.DailyEquityHistoryTestCase):
+    """zipline's DailyEquityHistoryTestCase on the shim."""
+
+
+class TestNoPrefetchDailyEquityHistory(
+    ShimDataPortal, upstream.NoPrefetchDailyEquityHistoryTestCase
+):
+    """zipline's NoPrefetchDailyEquityHistoryTestCase on the shim."""
+
+
+class TestMinuteEquityHistory(ShimDataPortal, upstream.MinuteEquityHistoryTestCase):
+    """zipline's MinuteEquityHistoryTestCase on the shim."""
+
+
+class TestNoPrefetchMinuteEquityHistory(
+    ShimDataPortal, upstream.NoPrefetchMinuteEquityHistoryTestCase
+):
+    """zipline's NoPrefetchMinuteEquityHistoryTestCase on the shim."""
