@@ -7,47 +7,46 @@ first trading day, the bcolz equity readers, the adjustment reader, the last ava
 session/minute and the prefetch lengths), except the future readers: rustybt bundles hold
 equities, so tests that need futures are skipped by name with their reason.
 
-Converted readers are cached under one temporary rustybt root per test class (set as
-``rustybt_root``), removed with the class.
+Converted readers are cached under one temporary rustybt root per test process (passed as
+``rustybt_root``), removed at exit.
 """
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import unittest
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 FUTURES = "futures: rustybt bundles hold equities (no future readers, no continuous futures)"
-FETCHER = "fetcher: rustybt's DataPortal has no fetch_csv extra sources"
+_ROOT: Path | None = None
+
+
+def _shared_root() -> Path:
+    """One rustybt root per test process, removed at exit (conversions are keyed by content,
+    so the prefetch variants of a test case, whose data is the same, convert it once)."""
+    global _ROOT
+    if _ROOT is None:
+        _ROOT = Path(tempfile.mkdtemp(prefix="rustybt-zipline-suite-"))
+        atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
+    return _ROOT
 
 
 class ShimDataPortal:
     """Mixin: ``make_data_portal`` returns rustybt's DataPortal shim over zipline's readers."""
 
-    _rustybt_root: ClassVar[Path]
-
-    @classmethod
-    def init_class_fixtures(cls) -> None:
-        root = Path(tempfile.mkdtemp(prefix="rustybt-zipline-suite-"))
-        cls._rustybt_root = root
-        # zipline's teardown drops class attributes first: the callback keeps its own path
-        cls.add_class_callback(  # type: ignore[attr-defined]
-            lambda: shutil.rmtree(root, ignore_errors=True)
-        )
-        super().init_class_fixtures()  # type: ignore[misc]
-
     def make_data_portal(self) -> Any:
+        """zipline's ``WithDataPortal.make_data_portal``, building rustybt's shim instead."""
         from rustybt.data import DataPortal
 
-        if self.DATA_PORTAL_FIRST_TRADING_DAY is None:  # type: ignore[attr-defined]
-            if self.DATA_PORTAL_USE_MINUTE_DATA:  # type: ignore[attr-defined]
-                first = self.bcolz_equity_minute_bar_reader.first_trading_day  # type: ignore[attr-defined]
-            elif self.DATA_PORTAL_USE_DAILY_DATA:  # type: ignore[attr-defined]
-                first = self.bcolz_equity_daily_bar_reader.first_trading_day  # type: ignore[attr-defined]
-            self.DATA_PORTAL_FIRST_TRADING_DAY = first
         s: Any = self
+        if s.DATA_PORTAL_FIRST_TRADING_DAY is None:
+            if s.DATA_PORTAL_USE_MINUTE_DATA:
+                s.DATA_PORTAL_FIRST_TRADING_DAY = s.bcolz_equity_minute_bar_reader.first_trading_day
+            elif s.DATA_PORTAL_USE_DAILY_DATA:
+                s.DATA_PORTAL_FIRST_TRADING_DAY = s.bcolz_equity_daily_bar_reader.first_trading_day
         return DataPortal(
             s.asset_finder,
             s.trading_calendar,
@@ -63,12 +62,12 @@ class ShimDataPortal:
             last_available_minute=s.DATA_PORTAL_LAST_AVAILABLE_MINUTE,
             minute_history_prefetch_length=s.DATA_PORTAL_MINUTE_HISTORY_PREFETCH,
             daily_history_prefetch_length=s.DATA_PORTAL_DAILY_HISTORY_PREFETCH,
-            rustybt_root=self._rustybt_root,
+            rustybt_root=_shared_root(),
         )
 
 
 def skip(reason: str) -> Any:
-    """A test method replacement that skips with ``reason`` (futures, fetcher)."""
+    """A test method replacement that skips with ``reason`` (tests that need futures)."""
 
     @unittest.skip(reason)
     def skipped(self: Any) -> None:  # pragma: no cover - never runs

@@ -13,6 +13,10 @@ pytest.importorskip("zipline")
 from tests.compat.zipline.upstream import zipline_test_data_portal as upstream
 from tests.compat.zipline.upstream._shim import FUTURES, ShimDataPortal, skip
 
+#: One worker runs all of this module under ``--dist loadgroup``: zipline builds each test case's
+#: data once per process, and the shim converts it once per process.
+pytestmark = pytest.mark.xdist_group("zipline-upstream-data-portal")
+
 
 class TestDataPortal(ShimDataPortal, upstream.TestDataPortal):
     """zipline's TestDataPortal on the shim (tests that query futures are skipped)."""

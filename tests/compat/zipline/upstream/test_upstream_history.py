@@ -14,6 +14,10 @@ pytest.importorskip("zipline")
 from tests.compat.zipline.upstream import zipline_test_history as upstream
 from tests.compat.zipline.upstream._shim import ShimDataPortal
 
+#: One worker runs all of this module under ``--dist loadgroup``: zipline builds each test case's
+#: data once per process, and the shim converts it once per process.
+pytestmark = pytest.mark.xdist_group("zipline-upstream-history")
+
 
 class TestDailyEquityHistory(ShimDataPortal, upstream.DailyEquityHistoryTestCase):
     """zipline's DailyEquityHistoryTestCase on the shim."""

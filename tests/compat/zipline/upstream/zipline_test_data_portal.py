@@ -12,6 +12,11 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
+#
+# NOTICE (rustybt): vendored from zipline-reloaded 3.2.1's sdist, tests/test_data_portal.py,
+# unchanged except nothing.
+# It is imported, not collected: test_upstream_*.py subclass its test cases so that
+# they run against rustybt's DataPortal shim.
 from collections import OrderedDict
 
 from numpy import array, append, nan, full

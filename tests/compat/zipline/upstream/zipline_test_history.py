@@ -12,6 +12,11 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
+#
+# NOTICE (rustybt): vendored from zipline-reloaded 3.2.1's sdist, tests/test_history.py,
+# unchanged except the import of `parameterized` (marked `# rustybt:`): from _parameterized.py.
+# It is imported, not collected: test_upstream_*.py subclass its test cases so that
+# they run against rustybt's DataPortal shim.
 from collections import OrderedDict
 from textwrap import dedent
 
@@ -19,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sys
-from tests.compat.zipline.upstream._parameterized import parameterized  # rustybt: no package
+from tests.compat.zipline.upstream._parameterized import parameterized  # rustybt: the package is not a dependency
 
 import zipline.testing.fixtures as zf
 from zipline._protocol import BarData, handle_non_market_minutes
