@@ -15,7 +15,12 @@ from tests.compat.zipline.upstream._shim import FUTURES, ShimDataPortal, skip
 
 #: One worker runs all of this module under ``--dist loadgroup``: zipline builds each test case's
 #: data once per process, and the shim converts it once per process.
-pytestmark = pytest.mark.xdist_group("zipline-upstream-data-portal")
+pytestmark = [
+    pytest.mark.xdist_group("zipline-upstream-data-portal"),
+    # zipline's fixture writers warn about the data zipline's tests give them on purpose
+    pytest.mark.filterwarnings("ignore::RuntimeWarning:zipline.*"),
+    pytest.mark.filterwarnings("ignore::UserWarning:zipline.*"),
+]
 
 
 class TestDataPortal(ShimDataPortal, upstream.TestDataPortal):
