@@ -14,30 +14,35 @@ pytest.importorskip("zipline")
 from tests.compat.zipline.upstream import zipline_test_history as upstream
 from tests.compat.zipline.upstream._shim import ShimDataPortal
 
-#: One worker runs all of this module under ``--dist loadgroup``: zipline builds each test case's
-#: data once per process, and the shim converts it once per process.
+#: Under ``--dist loadgroup`` one worker runs the daily test cases and one the minute ones: the
+#: shim converts each data set once per process (a no-prefetch variant has its base's data).
+DAILY = pytest.mark.xdist_group("zipline-upstream-history-daily")
+MINUTE = pytest.mark.xdist_group("zipline-upstream-history-minute")
 pytestmark = [
-    pytest.mark.xdist_group("zipline-upstream-history"),
     # zipline's fixture writers warn about the data zipline's tests give them on purpose
     pytest.mark.filterwarnings("ignore::RuntimeWarning:zipline.*"),
     pytest.mark.filterwarnings("ignore::UserWarning:zipline.*"),
 ]
 
 
+@DAILY
 class TestDailyEquityHistory(ShimDataPortal, upstream.DailyEquityHistoryTestCase):
     """zipline's DailyEquityHistoryTestCase on the shim."""
 
 
+@DAILY
 class TestNoPrefetchDailyEquityHistory(
     ShimDataPortal, upstream.NoPrefetchDailyEquityHistoryTestCase
 ):
     """zipline's NoPrefetchDailyEquityHistoryTestCase on the shim."""
 
 
+@MINUTE
 class TestMinuteEquityHistory(ShimDataPortal, upstream.MinuteEquityHistoryTestCase):
     """zipline's MinuteEquityHistoryTestCase on the shim."""
 
 
+@MINUTE
 class TestNoPrefetchMinuteEquityHistory(
     ShimDataPortal, upstream.NoPrefetchMinuteEquityHistoryTestCase
 ):
