@@ -2,6 +2,12 @@
 
 zipline labels a minute bar by the minute that *ends* it (09:31 … 16:00 for XNYS), which is
 exchange-calendars' ``side="right"``. Every rustybt calendar is built that way.
+
+Calendars are built from exchange-calendars' factory for the name, not through its
+``get_calendar``: that one keeps one calendar per name and replaces it whenever it is asked for
+another date range, so building ours for a bundle's range would change the object zipline's
+``get_calendar("XNYS")`` returns afterwards (and zipline requires every reader to share its
+calendar object). rustybt keeps its own cache by (name, start, end) instead.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from functools import lru_cache
 
 import exchange_calendars as xcals
 import pandas as pd
+from exchange_calendars.calendar_utils import global_calendar_dispatcher
 
 __all__ = [
     "DEFAULT_CALENDAR",
@@ -30,7 +37,12 @@ def _cached(name: str, start: str | None, end: str | None) -> xcals.ExchangeCale
         kwargs["start"] = start
     if end is not None:
         kwargs["end"] = end
-    return xcals.get_calendar(name, **kwargs)
+    canonical = global_calendar_dispatcher.resolve_alias(name)  # InvalidCalendarName if unknown
+    factory = global_calendar_dispatcher._calendar_factories.get(canonical)
+    if factory is None:  # a name registered as an instance: exchange-calendars says why not
+        return xcals.get_calendar(name, **kwargs)
+    calendar: xcals.ExchangeCalendar = factory(**kwargs)
+    return calendar
 
 
 def get_calendar(

@@ -32,6 +32,7 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── InvalidFrequency             (ValueError)
     │   ├── InvalidReturnType            (ValueError)
     │   ├── InvalidAsset                 (TypeError)
+    │   ├── FuturesNotSupported          (NotImplementedError)
     │   ├── InvalidDate                  (ValueError)
     │   └── NoDataForFrequency           (ValueError)
     ├── IndicatorError
@@ -78,6 +79,7 @@ __all__ = [
     "BundleVersionRemoved",
     "CannotOrderDelistedAsset",
     "ExtensionError",
+    "FuturesNotSupported",
     "HistoryWindowStartsBeforeData",
     "IndicatorError",
     "IngestError",
@@ -431,6 +433,11 @@ class InvalidReturnType(ArrowPortalError, ValueError):
 class InvalidAsset(ArrowPortalError, TypeError):
     """An asset that is neither an object with ``.sid`` nor an integer sid (a float, a bool,
     a symbol string: resolve symbols with ``asset_finder.lookup_symbol`` first)."""
+
+
+class FuturesNotSupported(ArrowPortalError, NotImplementedError):
+    """A future was given where rustybt serves equities only: a zipline ``Future`` or
+    ``ContinuousFuture`` passed to the DataPortal shim, future readers, or a future chain."""
 
 
 class InvalidDate(ArrowPortalError, ValueError):

@@ -31,6 +31,7 @@ EXPECTED = [
     "DataPortalLike",
     "Equity",
     "ExtensionError",
+    "FuturesNotSupported",
     "HistoryCache",
     "HistoryWindowStartsBeforeData",
     "IndicatorError",

@@ -224,6 +224,7 @@ def _write(
         end_session=last,
         source={"shim_key": key},
         show_progress=None,  # a bar on a terminal only: the shim runs inside users' scripts
+        strict=False,  # zipline already serves this data: keep it as zipline serves it
     ) as writer:
         write_zipline_readers(
             writer,

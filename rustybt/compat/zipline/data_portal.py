@@ -23,9 +23,12 @@ compatibility and unused: windows are views of a memory-mapped store, nothing is
 ``get_history_window(..., return_type='array')`` is the one addition: the same window as a
 ``(bar_count, n_assets)`` float64 NumPy array.
 
-Futures and fetcher: ``get_current_future_chain`` and ``handle_extra_source`` raise
-``NotImplementedError`` naming the feature (rustybt bundles hold equities; ``fetch_csv`` is not
-supported); ``get_fetcher_assets`` returns ``[]`` like zipline without a fetcher source.
+Futures and fetcher: rustybt bundles hold equities. Future readers, a zipline ``Future`` or
+``ContinuousFuture`` passed to any method, and ``get_current_future_chain`` raise
+:class:`~rustybt.errors.FuturesNotSupported` (a ``NotImplementedError``) naming futures, never
+another asset's data under the same sid. ``handle_extra_source`` raises ``NotImplementedError``
+(``fetch_csv`` is not supported); ``get_fetcher_assets`` returns ``[]`` like zipline without a
+fetcher source.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import pandas as pd
 
 from rustybt.compat.zipline.conversion import resolve_source
 from rustybt.compat.zipline.errors import translate_errors
+from rustybt.errors import FuturesNotSupported
 
 __all__ = ["BASE_FIELDS", "DataPortal"]
 
@@ -45,6 +49,37 @@ __all__ = ["BASE_FIELDS", "DataPortal"]
 BASE_FIELDS = frozenset(
     ["open", "high", "low", "close", "volume", "price", "contract", "sid", "last_traded"]
 )
+
+try:
+    from zipline.assets import ContinuousFuture as _ZContinuousFuture
+    from zipline.assets import Future as _ZFuture
+
+    _FUTURES: tuple[type, ...] = (_ZFuture, _ZContinuousFuture)
+except ImportError:  # pragma: no cover - zipline is part of the dev extra
+    _FUTURES = ()
+
+
+def _equities(assets: Any, method: str) -> Any:
+    """``assets`` (an iterator made a list), after refusing zipline futures among them."""
+    if not _FUTURES:
+        return assets
+    if isinstance(assets, _FUTURES):
+        raise FuturesNotSupported(_futures_message(assets, method))
+    if isinstance(assets, (int, str)) or not hasattr(assets, "__iter__"):
+        return assets
+    if iter(assets) is assets:  # a generator: read it once, pass the list on
+        assets = list(assets)
+    for asset in assets:
+        if isinstance(asset, _FUTURES):
+            raise FuturesNotSupported(_futures_message(asset, method))
+    return assets
+
+
+def _futures_message(asset: Any, method: str) -> str:
+    return (
+        f"futures: DataPortal.{method} got {asset!r}, a zipline future; rustybt bundles "
+        "hold equities (futures are not supported)"
+    )
 
 
 class DataPortal:
@@ -94,7 +129,7 @@ class DataPortal:
         from rustybt.data.portal.portal import ArrowDataPortal
 
         if future_daily_reader is not None or future_minute_reader is not None:
-            raise NotImplementedError(
+            raise FuturesNotSupported(
                 "futures: rustybt bundles hold equities; future_daily_reader and "
                 "future_minute_reader are not supported"
             )
@@ -152,7 +187,7 @@ class DataPortal:
             (bar_count × n_assets) float64 NumPy array.
         """
         return self._portal.get_history_window(
-            assets,
+            _equities(assets, "get_history_window"),
             end_dt,
             bar_count,
             frequency,
@@ -166,14 +201,18 @@ class DataPortal:
     @translate_errors
     def get_spot_value(self, assets: Any, field: str, dt: Any, data_frequency: str) -> Any:
         """A scalar for one asset, a list for an iterable of assets (zipline's rules)."""
-        return self._portal.get_spot_value(assets, field, dt, data_frequency)
+        return self._portal.get_spot_value(
+            _equities(assets, "get_spot_value"), field, dt, data_frequency
+        )
 
     @translate_errors
     def get_scalar_asset_spot_value(
         self, asset: Any, field: str, dt: Any, data_frequency: str
     ) -> Any:
         """The spot value of one asset."""
-        return self._portal.get_scalar_asset_spot_value(asset, field, dt, data_frequency)
+        return self._portal.get_scalar_asset_spot_value(
+            _equities(asset, "get_scalar_asset_spot_value"), field, dt, data_frequency
+        )
 
     @translate_errors
     def get_adjusted_value(
@@ -187,24 +226,33 @@ class DataPortal:
     ) -> Any:
         """The value at ``dt`` adjusted as seen from ``perspective_dt``."""
         return self._portal.get_adjusted_value(
-            asset, field, dt, perspective_dt, data_frequency, spot_value=spot_value
+            _equities(asset, "get_adjusted_value"),
+            field,
+            dt,
+            perspective_dt,
+            data_frequency,
+            spot_value=spot_value,
         )
 
     @translate_errors
     def get_adjustments(self, assets: Any, field: str, dt: Any, perspective_dt: Any) -> Any:
         """One cumulative ratio per asset for ``dt < effective_date <= perspective_dt``."""
-        return self._portal.get_adjustments(assets, field, dt, perspective_dt)
+        return self._portal.get_adjustments(
+            _equities(assets, "get_adjustments"), field, dt, perspective_dt
+        )
 
     @translate_errors
     def get_last_traded_dt(self, asset: Any, dt: Any, data_frequency: str) -> Any:
         """The last session/minute at or before ``dt`` with a trade, or NaT."""
-        return self._portal.get_last_traded_dt(asset, dt, data_frequency)
+        return self._portal.get_last_traded_dt(
+            _equities(asset, "get_last_traded_dt"), dt, data_frequency
+        )
 
     # ------------------------------------------------------------------ corporate actions
     @translate_errors
     def get_splits(self, assets: Any, dt: Any) -> Any:
         """``[(asset, ratio), ...]`` for splits effective exactly on ``dt``."""
-        return self._portal.get_splits(assets, dt)
+        return self._portal.get_splits(_equities(assets, "get_splits"), dt)
 
     @translate_errors
     def get_stock_dividends(self, sid: Any, trading_days: Any) -> Any:
@@ -218,7 +266,7 @@ class DataPortal:
     # ------------------------------------------------------------------ futures / fetcher
     def get_current_future_chain(self, continuous_future: Any, dt: Any) -> Any:
         """Not supported: rustybt bundles hold equities (no continuous futures)."""
-        raise NotImplementedError(
+        raise FuturesNotSupported(
             "futures: get_current_future_chain needs continuous futures, which rustybt "
             "bundles do not hold"
         )

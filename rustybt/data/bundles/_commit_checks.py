@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from rustybt.data.bundles._lenient import Unusual
 from rustybt.data.bundles._validate import Warn
 from rustybt.data.bundles.format import DAILY_DIR, MINUTE_DIR, bar_file
 from rustybt.errors import IngestError
@@ -64,6 +65,7 @@ def _check_inside(
     end: pd.Timestamp,
     sessions: dict[str, dict[int, np.ndarray]],
     labels: dict[tuple[str, int], str],
+    unusual: Unusual | None,
 ) -> None:
     for freq, by_sid in sessions.items():
         ns = by_sid.get(sid)
@@ -74,6 +76,13 @@ def _check_inside(
         )
         if np.any(bad):
             day = pd.Timestamp(int(ns[np.flatnonzero(bad)[0]])).date()
+            if unusual is not None:
+                unusual.note(
+                    "sessions with bars outside the asset's listing",
+                    int(np.count_nonzero(bad)),
+                    f"{labels[(freq, sid)]} on {day}, listing {_d(start)}..{_d(end)}",
+                )
+                continue
             raise IngestError(
                 f"bar on session {day} is outside the listing of sid {sid} "
                 f"({_d(start)}..{_d(end)} in the asset table)",
@@ -94,12 +103,14 @@ def check_lifetimes(
     calendar: Any,
     warn_halts: Warn,
     bundle_range: tuple[str | None, str | None] = (None, None),
+    unusual: Unusual | None = None,
 ) -> pd.DataFrame:
     """Validate bars against the asset table and fill missing lifetime dates from the bars.
 
-    Raises IngestError for bars of unknown sids and bars outside a listing. Sessions inside a
-    listing (clipped to the bundle's range) without any bar are halts: one message passed to
-    ``warn_halts`` summarises them.
+    Raises IngestError for bars of unknown sids and bars outside a listing (counted in
+    ``unusual`` instead, for a lenient writer). Sessions inside a listing (clipped to the
+    bundle's range) without any bar are halts: one message passed to ``warn_halts``
+    summarises them.
     """
     _check_known(assets, sessions, labels)
     out = _fill_dates(assets, sessions)
@@ -109,7 +120,7 @@ def check_lifetimes(
     halted: list[tuple[int, int, int]] = []
     for sid, start, end in zip(out["sid"], out["start_date"], out["end_date"], strict=True):
         sid = int(sid)
-        _check_inside(sid, start, end, sessions, labels)
+        _check_inside(sid, start, end, sessions, labels, unusual)
         ns = sessions[DAILY_DIR].get(sid)
         if ns is None:
             ns = sessions[MINUTE_DIR].get(sid)
@@ -118,6 +129,7 @@ def check_lifetimes(
         lo = max(start.value, lo_b) if lo_b is not None else start.value
         hi = min(end.value, hi_b) if hi_b is not None else end.value
         expected = all_ns[np.searchsorted(all_ns, lo) : np.searchsorted(all_ns, hi, "right")]
+        ns = ns[(ns >= lo) & (ns <= hi)]  # bars outside the listing (lenient) are no halts
         if len(expected) > len(ns):
             missing = np.setdiff1d(expected, ns, assume_unique=True)
             halted.append((sid, len(missing), int(missing[0])))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rustybt.data.bundles._lenient import Unusual
 from rustybt.data.bundles._validate_times import (
     parse_times,
     parse_times_utc,
@@ -113,11 +114,40 @@ def _raise_first(mask: np.ndarray, reason: str, label: str, column: str, values:
         raise IngestError(reason, file=label, row=i + 1, column=column, value=values[i])
 
 
+def _check_brackets(
+    values: dict[str, np.ndarray], label: str, idx: pd.DatetimeIndex, unusual: Unusual | None
+) -> None:
+    """high ≥ max(open, close) and low ≤ min(open, close): raise, or count when lenient."""
+    o, h, lo, c = (values[k] for k in PRICE_COLUMNS)
+    high_bad = h < np.maximum(o, c)
+    low_bad = lo > np.minimum(o, c)
+    if unusual is not None:
+        bad = high_bad | low_bad
+        if bad.any():
+            i = first_bad(bad)
+            unusual.note(
+                "bars whose high/low do not bracket open/close",
+                int(bad.sum()),
+                f"{label} at {idx[i]}: open={o[i]}, high={h[i]}, low={lo[i]}, close={c[i]}",
+            )
+        return
+    if high_bad.any():
+        i = first_bad(high_bad)
+        reason = f"high < max(open, close) (open={o[i]}, close={c[i]})"
+        raise IngestError(reason, file=label, row=i + 1, column="high", value=h[i])
+    if low_bad.any():
+        i = first_bad(low_bad)
+        reason = f"low > min(open, close) (open={o[i]}, close={c[i]})"
+        raise IngestError(reason, file=label, row=i + 1, column="low", value=lo[i])
+
+
 def _check_values(
     values: dict[str, np.ndarray],
     label: str,
     exact_volume: bool = False,
     missing_prices: bool = False,
+    idx: pd.DatetimeIndex | None = None,
+    unusual: Unusual | None = None,
 ) -> None:
     for col in PRICE_COLUMNS:
         v = values[col]
@@ -126,17 +156,7 @@ def _check_values(
         _raise_first(np.isinf(v), "price is not finite", label, col, v)
         _raise_first(v < 0, "negative price", label, col, v)
         _raise_first(v == 0, "price is zero", label, col, v)
-    o, h, lo, c = (values[k] for k in PRICE_COLUMNS)
-    bad = h < np.maximum(o, c)
-    if bad.any():
-        i = first_bad(bad)
-        reason = f"high < max(open, close) (open={o[i]}, close={c[i]})"
-        raise IngestError(reason, file=label, row=i + 1, column="high", value=h[i])
-    bad = lo > np.minimum(o, c)
-    if bad.any():
-        i = first_bad(bad)
-        reason = f"low > min(open, close) (open={o[i]}, close={c[i]})"
-        raise IngestError(reason, file=label, row=i + 1, column="low", value=lo[i])
+    _check_brackets(values, label, idx if idx is not None else pd.DatetimeIndex([]), unusual)
     vol = values["volume"]
     _raise_first(np.isnan(vol), "missing volume", label, "volume", vol)
     _raise_first(~np.isfinite(vol), "volume is not finite", label, "volume", vol)
@@ -205,10 +225,14 @@ def daily_bars(
     label: str,
     warn: Warn | None = None,
     missing_prices: bool = False,
+    *,
+    unusual: Unusual | None = None,
 ) -> pd.DataFrame:
     """Validate one asset's daily bars; returns (date, open, high, low, close, volume).
 
-    ``missing_prices`` accepts a traded row with some prices NaN (see ``BundleWriter``).
+    ``missing_prices`` accepts a traded row with some prices NaN (see ``BundleWriter``). With
+    ``unusual`` (a lenient writer), high/low not bracketing open/close is counted there
+    instead of raising.
     """
     frame, col = _time_column(bars, ("date", "day", "session", "dt"))
     require(frame, (col, *BAR_COLUMNS), label)
@@ -237,7 +261,7 @@ def daily_bars(
         raise IngestError(
             f"date is {where}", file=label, row=i + 1, column=col, value=str(idx[i].date())
         )
-    return _checked_values(frame, "date", idx, label, warn, missing_prices)
+    return _checked_values(frame, "date", idx, label, warn, missing_prices, unusual)
 
 
 def _exact_volume(raw: pd.Series, num: np.ndarray, label: str) -> np.ndarray | None:
@@ -285,14 +309,15 @@ def _checked_values(
     label: str,
     warn: Warn | None,
     missing_prices: bool,
+    unusual: Unusual | None = None,
 ) -> pd.DataFrame:
     values = _numbers(frame, label)
     exact = _exact_volume(frame["volume"], values["volume"], label)
     keep = _drop_empty(values, idx, label, warn)
     if keep is None:
-        _check_values(values, label, exact is not None, missing_prices)
+        _check_values(values, label, exact is not None, missing_prices, idx, unusual)
     else:
-        _check_kept(values, keep, label, exact is not None, missing_prices)
+        _check_kept(values, keep, label, exact is not None, missing_prices, idx[keep], unusual)
     return _values_frame(time_col, idx, values, keep, exact)
 
 
@@ -302,10 +327,12 @@ def _check_kept(
     label: str,
     exact_volume: bool,
     missing_prices: bool,
+    idx: pd.DatetimeIndex,
+    unusual: Unusual | None,
 ) -> None:
     """Check the rows left after dropping empty ones, reporting original row numbers."""
     try:
-        _check_values(values, label, exact_volume, missing_prices)
+        _check_values(values, label, exact_volume, missing_prices, idx, unusual)
     except IngestError as err:
         assert err.row is not None
         row = int(np.flatnonzero(keep)[err.row - 1]) + 1
@@ -340,11 +367,13 @@ def minute_bars(
     label: str,
     warn: Warn | None = None,
     missing_prices: bool = False,
+    *,
+    unusual: Unusual | None = None,
 ) -> pd.DataFrame:
     """Validate one asset's minute bars; returns (dt [UTC], open, high, low, close, volume).
 
     Naive timestamps are taken as UTC (zipline's convention for minute data).
-    ``missing_prices`` accepts a traded row with some prices NaN (see ``BundleWriter``).
+    ``missing_prices`` and ``unusual`` as for :func:`daily_bars`.
     """
     frame, col = _time_column(bars, ("dt", "date", "minute", "datetime"))
     require(frame, (col, *BAR_COLUMNS), label)
@@ -365,4 +394,4 @@ def minute_bars(
         raise IngestError(
             f"minute is {where}", file=label, row=i + 1, column=col, value=str(idx[i])
         )
-    return _checked_values(frame, "dt", idx, label, warn, missing_prices)
+    return _checked_values(frame, "dt", idx, label, warn, missing_prices, unusual)

@@ -7,6 +7,11 @@ failing or killed ingest leaves the previous version current and untouched.
 
 Memory: bars are validated and written one asset at a time; the writer keeps only each
 asset's session list (8 bytes a session) for the checks at commit.
+
+Strict by default: every ingest validates new data and raises on what it cannot trust. A
+lenient writer (``strict=False``) is for data another system already holds and serves (the
+zipline shim's conversion): see :mod:`rustybt.data.bundles._lenient` for what it keeps and the
+one warning it emits.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from rustybt.calendars import get_calendar
 from rustybt.data.bundles import _validate, _validate_tables
 from rustybt.data.bundles._bar_agreement import bar_disagreements
 from rustybt.data.bundles._commit_checks import check_lifetimes, previous_closes
+from rustybt.data.bundles._lenient import Unusual
 from rustybt.data.bundles._tables import (
     assets_table,
     bars_table,
@@ -58,11 +64,18 @@ __all__ = ["TMP_PREFIX", "BundleWriter"]
 
 DEFAULT_CALENDAR_START = pd.Timestamp("1970-01-01")
 _MAX_RECORDED_WARNINGS = 100
+_SINGLE_SESSION_LOOKBACK_DAYS = 7  # exchange-calendars needs start < end (as Bundle.calendar)
 
 
 def _calendar(name: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> Any:
-    """The writer's calendar: from ``start`` (default 1970, or the calendar's lower bound)."""
+    """The writer's calendar: from ``start`` (default 1970, or the calendar's lower bound).
+
+    A single-session range (``start == end``) gets a calendar starting a week earlier:
+    exchange-calendars refuses ``start == end``; the bundle's range stays ``start..end``.
+    """
     if start is not None:
+        if end is not None and start >= end:
+            start = end - pd.DateOffset(days=_SINGLE_SESSION_LOOKBACK_DAYS)
         return get_calendar(name, start=start, end=end)
     try:
         return get_calendar(name, start=DEFAULT_CALENDAR_START, end=end)
@@ -86,6 +99,10 @@ class BundleWriter:
         show_progress: Whether sources draw progress on stderr: True, False, or None for
             a bar on a terminal only (see :mod:`rustybt._progress`).
         source: Free-form description of the source, recorded in the manifest (not hashed).
+        strict: True (every ingest): raise on data that cannot be trusted. False: keep data
+            another system already serves as it serves it (bars outside the listing, high/low
+            not bracketing open/close), counted in :attr:`unusual` and reported, with the
+            other repairs, in ONE IngestWarning at commit. Only the zipline shim uses False.
     """
 
     def __init__(
@@ -98,6 +115,7 @@ class BundleWriter:
         end_session: pd.Timestamp | str | None = None,
         show_progress: bool | None = False,
         source: dict[str, Any] | None = None,
+        strict: bool = True,
     ) -> None:
         self.bundle_dir = Path(bundle_dir)
         self.name = name
@@ -106,6 +124,9 @@ class BundleWriter:
         self.end_session = None if end_session is None else pd.Timestamp(end_session)
         self.show_progress = show_progress
         self.source = dict(source or {})
+        self.strict = strict
+        #: What a lenient writer kept that a strict one refuses (None when strict).
+        self.unusual = None if strict else Unusual.for_range(self.start_session, self.end_session)
         self.calendar = _calendar(calendar_name, self.start_session, self.end_session)
         self._closes_ns = pd.DatetimeIndex(self.calendar.closes).as_unit("ns").asi8
         self._sessions_ns = pd.DatetimeIndex(self.calendar.sessions).as_unit("ns").asi8
@@ -151,9 +172,13 @@ class BundleWriter:
         return self._version_dir
 
     def warn(self, message: str) -> None:
-        """Record a repair (kept in the manifest) and emit an :class:`IngestWarning`."""
+        """Record a repair (kept in the manifest) and emit an :class:`IngestWarning`.
+
+        A lenient writer only records it: its one warning at commit lists every repair.
+        """
         self.warnings.append(message)
-        warnings.warn(message, IngestWarning, stacklevel=3)
+        if self.strict:
+            warnings.warn(message, IngestWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ bars
     def _check_new(self, freq: str, sid: int, label: str) -> None:
@@ -185,7 +210,9 @@ class BundleWriter:
         sid = int(sid)
         label = label or f"daily bars of sid {sid}"
         self._check_new(DAILY_DIR, sid, label)
-        frame = _validate.daily_bars(bars, self.calendar, label, self.warn, missing_prices)
+        frame = _validate.daily_bars(
+            bars, self.calendar, label, self.warn, missing_prices, unusual=self.unusual
+        )
         if len(frame) == 0:
             return
         write_table(bars_table(sid, frame, minute=False), self.tmp_dir / bar_file(DAILY_DIR, sid))
@@ -207,7 +234,9 @@ class BundleWriter:
         sid = int(sid)
         label = label or f"minute bars of sid {sid}"
         self._check_new(MINUTE_DIR, sid, label)
-        frame = _validate.minute_bars(bars, self.calendar, label, self.warn, missing_prices)
+        frame = _validate.minute_bars(
+            bars, self.calendar, label, self.warn, missing_prices, unusual=self.unusual
+        )
         if len(frame) == 0:
             return
         write_table(bars_table(sid, frame, minute=True), self.tmp_dir / bar_file(MINUTE_DIR, sid))
@@ -276,6 +305,7 @@ class BundleWriter:
             self.calendar,
             self.warn if self.warn_halts else self.notes.append,
             bundle_range=self._session_range(),
+            unusual=self.unusual,
         )
         write_table(assets_table(assets), self.tmp_dir / ASSETS_FILE)
         hist = self._symbol_history
@@ -357,6 +387,11 @@ class BundleWriter:
                 files=files,
             )
             source = dict(self.source)
+            lenient_warning = (
+                None if self.unusual is None else self.unusual.warning(self.name, self.warnings)
+            )
+            if lenient_warning is not None:
+                source["lenient"] = lenient_warning
             if self.warnings:
                 source["warnings"] = self.warnings[:_MAX_RECORDED_WARNINGS]
                 source["warning_count"] = len(self.warnings)
@@ -385,6 +420,8 @@ class BundleWriter:
             raise
         self._done = True
         self.manifest = manifest
+        if lenient_warning is not None:
+            warnings.warn(lenient_warning, IngestWarning, stacklevel=2)
         return manifest
 
     def _publish(self) -> None:

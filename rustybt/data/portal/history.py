@@ -285,7 +285,7 @@ class HistoryEngine:
             if mr is None:
                 return np.nan
             lt = last_index(store.matrix("volume")[mr], a, volume=True)  # type: ignore[union-attr]
-            if lt < 0:
+            if lt < 0 or msess[lt] < self.start_index[r]:  # zipline: never before start_date
                 return np.nan
             value = self._price(store.matrix("close")[mr, lt])  # type: ignore[union-attr]
             if self.exact:

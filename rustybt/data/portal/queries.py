@@ -58,7 +58,7 @@ class Queries:
         r = self._drow(sid)
         if DATA_FREQ.get(data_frequency) == "minute":
             self._stores.require_minutes()
-            return self._spot.minute_last_traded(sid, dt)
+            return self._spot.minute_last_traded(r, sid, dt)
         return self._spot.daily_last_traded(r, dt)
 
     def get_adjustments(

@@ -122,7 +122,7 @@ class SpotReader:
         before ``dt``, adjusted when it comes from an earlier (UTC) day.
         """
         if field == "last_traded":
-            return self.minute_last_traded(sid, dt)
+            return self.minute_last_traded(r, sid, dt)
         ns = to_ns(dt)
         if not self.alive(r, ns, self.cal.spot_session(ns, instant=True)):  # dt is a minute
             return 0 if field == "volume" else np.nan
@@ -146,7 +146,7 @@ class SpotReader:
             value = price(close[m])
             if value == value:
                 return value
-        lt = last_index(store.matrix("volume")[mr], m, volume=True)
+        lt = self._minute_last(r, store, mr, m)
         if lt < 0:
             return np.nan
         value = price(close[lt])
@@ -156,8 +156,19 @@ class SpotReader:
         ev = self._events().by_sid.get(sid)
         return value * ratio_between(ev, lt_ns, ns, False)
 
-    def minute_last_traded(self, sid: int, dt: Any) -> Any:
-        """Last minute ≤ ``dt`` with volume > 0 (UTC Timestamp) or NaT (none, or no minutes)."""
+    def _minute_last(self, r: int, store: Any, mr: int, m: int) -> int:
+        """Last minute position ≤ ``m`` with volume > 0 on or after the asset's start date, or
+        -1: zipline's minute reader never looks before ``start_date`` (its daily reader does,
+        and so does :meth:`daily_last_traded`). Only bars of a lenient (zipline shim)
+        conversion lie before a start date."""
+        lt = last_index(store.matrix("volume")[mr], m, volume=True)
+        if lt >= 0 and int(self.cal.minutes[lt]) < self.start_ns[r]:  # type: ignore[index]
+            return -1
+        return lt
+
+    def minute_last_traded(self, r: int, sid: int, dt: Any) -> Any:
+        """Last minute ≤ ``dt`` with volume > 0, not before the start date of asset row ``r``
+        (UTC Timestamp), or NaT (none, or no minutes)."""
         found = self.engine.spot_minute_row(sid)
         if found is None:
             return _nat()
@@ -165,7 +176,7 @@ class SpotReader:
         m = self.cal.spot_minute(to_ns(dt))
         if m < 0:
             return _nat()
-        lt = last_index(store.matrix("volume")[mr], m, volume=True)
+        lt = self._minute_last(r, store, mr, m)
         if lt < 0:
             return _nat()
         import pandas as pd
