@@ -1,11 +1,5 @@
 """zipline's own portal tests on rustybt's shim (tests/compat/zipline/upstream/).
 
 The vendored modules need ``zipline.testing``, which imports packages of zipline's ``test``
-extra that rustybt's dev extra lacks; :mod:`_standins` fills in for them before collection.
+extra (``parameterized``, ``testfixtures``, ``responses``): rustybt's dev extra installs them.
 """
-
-from __future__ import annotations
-
-from tests.compat.zipline.upstream import _standins
-
-_standins.install()

@@ -14,7 +14,7 @@
 # limitations under the License.
 #
 # NOTICE (rustybt): vendored from zipline-reloaded 3.2.1's sdist, tests/test_bar_data.py,
-# unchanged except the import of `parameterized` (marked `# rustybt:`): from _parameterized.py.
+# unchanged.
 # It is imported, not collected: test_upstream_*.py subclass its test cases so that
 # they run against rustybt's DataPortal shim.
 from datetime import timedelta, time
@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from numpy import nan
 from numpy.testing import assert_almost_equal
-from tests.compat.zipline.upstream._parameterized import parameterized  # rustybt: the package is not a dependency
+from parameterized import parameterized
 from toolz import concat
 from zipline._protocol import handle_non_market_minutes
 

@@ -14,7 +14,7 @@
 # limitations under the License.
 #
 # NOTICE (rustybt): vendored from zipline-reloaded 3.2.1's sdist, tests/test_data_portal.py,
-# unchanged except nothing.
+# unchanged.
 # It is imported, not collected: test_upstream_*.py subclass its test cases so that
 # they run against rustybt's DataPortal shim.
 from collections import OrderedDict

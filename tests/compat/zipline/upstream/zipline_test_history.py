@@ -14,7 +14,7 @@
 # limitations under the License.
 #
 # NOTICE (rustybt): vendored from zipline-reloaded 3.2.1's sdist, tests/test_history.py,
-# unchanged except the import of `parameterized` (marked `# rustybt:`): from _parameterized.py.
+# unchanged.
 # It is imported, not collected: test_upstream_*.py subclass its test cases so that
 # they run against rustybt's DataPortal shim.
 from collections import OrderedDict
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sys
-from tests.compat.zipline.upstream._parameterized import parameterized  # rustybt: the package is not a dependency
+from parameterized import parameterized
 
 import zipline.testing.fixtures as zf
 from zipline._protocol import BarData, handle_non_market_minutes
