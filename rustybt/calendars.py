@@ -16,12 +16,14 @@ import difflib
 from functools import lru_cache
 
 import exchange_calendars as xcals
+import numpy as np
 import pandas as pd
 from exchange_calendars.calendar_utils import global_calendar_dispatcher
 
 __all__ = [
     "DEFAULT_CALENDAR",
     "calendar_names",
+    "covering_calendar",
     "get_calendar",
     "session_label",
     "unknown_calendar",
@@ -60,6 +62,19 @@ def get_calendar(
     s = None if start is None else pd.Timestamp(start).strftime("%Y-%m-%d")
     e = None if end is None else pd.Timestamp(end).strftime("%Y-%m-%d")
     return _cached(name, s, e)
+
+
+def covering_calendar(name: str, first: object, last: object) -> xcals.ExchangeCalendar:
+    """A calendar of ``name`` spanning whole years around ``first``..``last`` (plus a year each
+    side), cached: every caller asking about the same years shares one build (~0.15 s each;
+    the engine asks twice per run, an optimizer hundreds of times).
+    """
+    lo, hi = pd.Timestamp(first), pd.Timestamp(last)
+    try:
+        return get_calendar(name, start=f"{lo.year - 1}-01-01", end=f"{hi.year + 1}-12-31")
+    except (ValueError, xcals.errors.CalendarError):  # past the library's bounds: 45 days
+        pad = np.timedelta64(45, "D")
+        return get_calendar(name, start=lo - pad, end=hi + pad)
 
 
 def session_label(value: object) -> pd.Timestamp:

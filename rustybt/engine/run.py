@@ -46,14 +46,13 @@ def _wider_sessions(calendar: Any, sessions: pd.DatetimeIndex, first: pd.Timesta
     Raises:
         InvalidSimulation: the exchange's calendar does not reach that far back or forward.
     """
-    from rustybt.calendars import get_calendar
+    from rustybt.calendars import covering_calendar
 
     name = getattr(calendar, "name", None)
     wider = None
     if isinstance(name, str):
         try:
-            wider = get_calendar(name, start=min(first, sessions[0]),
-                                 end=max(last, sessions[-1]))
+            wider = covering_calendar(name, min(first, sessions[0]), max(last, sessions[-1]))
         except Exception:  # unknown name, or a range exchange-calendars does not cover
             wider = None
     if wider is None:

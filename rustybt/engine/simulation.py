@@ -25,7 +25,7 @@ import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
-from rustybt.calendars import get_calendar
+from rustybt.calendars import covering_calendar
 from rustybt.data.portal.protocol import DataPortalLike
 from rustybt.engine.algorithm import TradingAlgorithm
 from rustybt.engine.bar_data import BarData
@@ -132,8 +132,8 @@ class Simulation:
         calendar = self.calendar
         name = getattr(calendar, "name", None)
         if isinstance(name, str) and name in xcals.get_calendar_names(include_aliases=True):
-            pad = np.timedelta64(45, "D")  # more than a month on either side
-            calendar = get_calendar(name, self.sessions[0] - pad, self.sessions[-1] + pad)
+            # whole years, a year each side (more than a month), shared with run_algorithm's
+            calendar = covering_calendar(name, self.sessions[0], self.sessions[-1])
         every = pd.DatetimeIndex(calendar.sessions)
         if every.tz is not None:
             every = every.tz_localize(None)

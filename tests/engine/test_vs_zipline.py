@@ -400,3 +400,20 @@ def test_minute_mode_with_time_rules(minute_world: Any, both: Any) -> None:
     # that is when the limit orders were cancelled
     cancels = {_ts(o["dt"]) for d in ours["orders"] for o in d if o["status"] == 2}
     assert cancels and all(c.strftime("%H:%M") == "20:45" for c in cancels), cancels
+
+
+# ------------------------------------------------- the engine on zipline's own DataPortal
+def test_the_engine_runs_on_zipline_s_own_data_portal(plain_world: Any, both: Any) -> None:
+    """The engine reads data only through the DataPortal protocol: handed zipline's own
+    ``DataPortal`` (over zipline's bcolz/SQLite files), it makes the same trades as on
+    ArrowDataPortal, with ``data.history`` served by ``get_history_window``."""
+    import rustybt.api as rapi
+    from rustybt.engine import run_algorithm
+
+    ours, _ = both(plain_world, "dma", dma)
+    on_zipline = run_algorithm(plain_world.start, plain_world.end, **dma(rapi),
+                               capital_base=1e6, data_portal=plain_world.zipline.data_portal,
+                               benchmark_returns=plain_world.benchmark)
+    assert txn_rows(on_zipline) == txn_rows(ours)
+    np.testing.assert_allclose(on_zipline["portfolio_value"], ours["portfolio_value"],
+                               rtol=RTOL)
