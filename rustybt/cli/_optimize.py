@@ -172,25 +172,18 @@ def _values(param: Any) -> list[Any]:
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    from rustybt.cli._run import _capital, _check_outputs, _load_bundle
+    from rustybt.cli._run import _capital, open_bundle
     from rustybt.engine.algofile import load_algorithm_file
-    from rustybt.errors import AlgorithmFileError, InvalidSimulation, RustybtError
+    from rustybt.errors import AlgorithmFileError, InvalidSimulation
 
     try:
         space, sampler, executor, objective = _plan(args)
         capital = _capital(args.capital_base)
     except ValueError as exc:
         return _fail(str(exc), 2)
-    try:
-        bundle = _load_bundle(args)
-    except (OSError, KeyError, RustybtError) as exc:
-        return _fail(str(exc).strip("'\""), 2)
-    problem = _check_outputs(args, bundle)
+    bundle, problem = open_bundle(args)
     if problem is not None:
         return _fail(problem, 2)
-    if args.data_frequency not in bundle.frequencies:
-        return _fail(f"bundle {args.bundle} has no {args.data_frequency} bars (it has "
-                     f"{', '.join(bundle.frequencies)})", 2)
     try:
         algofile = load_algorithm_file(args.algofile)
     except AlgorithmFileError as exc:

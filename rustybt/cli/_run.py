@@ -143,6 +143,25 @@ def _load_bundle(args: argparse.Namespace) -> Any:
     return load(args.bundle, root=getattr(args, "root", None))
 
 
+def open_bundle(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """``(bundle, None)``, or ``(None, message)`` when ``--bundle`` cannot be loaded, an output
+    path is refused, or the bundle lacks ``--data-frequency`` bars (shared by ``optimize``)."""
+    from rustybt.errors import RustybtError
+
+    try:
+        bundle = _load_bundle(args)
+    except (OSError, KeyError, RustybtError) as exc:
+        return None, str(exc).strip("'\"")
+    problem = _check_outputs(args, bundle)
+    if problem is not None:
+        return None, problem
+    if args.data_frequency not in bundle.frequencies:
+        return None, (f"bundle {args.bundle} has no {args.data_frequency} bars (it has "
+                      f"{', '.join(bundle.frequencies)}): choose --data-frequency "
+                      f"{bundle.frequencies[0]}")
+    return bundle, None
+
+
 def _check_outputs(args: argparse.Namespace, bundle: Any) -> str | None:
     from rustybt.cli._sql import check_output
     from rustybt.data.bundles import bundle_root
@@ -199,27 +218,16 @@ def _print_summary(perf: Any, algofile: Path, bundle: Any, frequency: str) -> No
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from rustybt.engine.algofile import load_algorithm_file
-    from rustybt.errors import AlgorithmFileError, InvalidSimulation, RustybtError
+    from rustybt.errors import AlgorithmFileError, InvalidSimulation
 
     try:
         params = parse_params(args.param)
         capital = _capital(args.capital_base)
     except ValueError as exc:
         return _fail(str(exc), 2)
-    try:
-        bundle = _load_bundle(args)
-    except (OSError, KeyError, RustybtError) as exc:
-        return _fail(str(exc).strip("'\""), 2)
-    problem = _check_outputs(args, bundle)
+    bundle, problem = open_bundle(args)
     if problem is not None:
         return _fail(problem, 2)
-    if args.data_frequency not in bundle.frequencies:
-        return _fail(
-            f"bundle {args.bundle} has no {args.data_frequency} bars (it has "
-            f"{', '.join(bundle.frequencies)}): choose --data-frequency "
-            f"{bundle.frequencies[0]}",
-            2,
-        )
     try:
         algofile = load_algorithm_file(args.algofile)
     except AlgorithmFileError as exc:

@@ -22,7 +22,7 @@ def test_names_give_fresh_objects() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: new_sampler("tpe"), r"unknown search 'tpe' \(known: grid, random"),
+        (lambda: new_sampler("tpe"), r"unknown search 'tpe' \(known: bayes, grid, random"),
         (lambda: new_sampler("random"), r"random search needs a number of trials"),
         (lambda: new_executor("dask"), r"unknown backend 'dask' \(known: .*serial"),
         (lambda: new_executor("serial", workers=3), r"serial backend .* not 3"),
