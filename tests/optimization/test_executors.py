@@ -18,7 +18,7 @@ import psutil
 import pytest
 from opt_workloads import FAIL_AT, bowl, failing_loader
 
-from rustybt.errors import WorkerSetupFailed
+from rustybt.errors import BackendUnavailable, WorkerSetupFailed
 from rustybt.optimization import (
     BACKENDS,
     FloatRange,
@@ -119,7 +119,7 @@ def test_failed_and_crashed_trials_are_recorded_and_the_pool_recovers() -> None:
 
 
 def test_a_workload_that_cannot_set_up_raises_naming_the_worker() -> None:
-    executor = ProcessExecutor(1)
+    executor = ProcessExecutor(1, start_method="forkserver")  # the other start method
     with pytest.raises(WorkerSetupFailed, match=r"worker pid:\d+: FunctionWorkload.setup\(\) "
                        r"failed: FileNotFoundError: no such data: /nonexistent/prices.parquet"):
         executor.start(FunctionWorkload(bowl, loader=failing_loader))
@@ -132,6 +132,13 @@ def test_an_unpicklable_workload_is_refused_before_any_worker_starts() -> None:
                        r"processes: .*(lambda|local)"):
         executor.start(FunctionWorkload(lambda params, data: {"score": 1.0}))
     assert executor.workers == []
+
+
+def test_the_ray_backend_without_ray_says_how_to_install_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(BackendUnavailable, match=r"pip install 'rustybt\[ray\]'"):
+        make_executor("ray", 2).start(FunctionWorkload(bowl))
 
 
 def test_arguments_are_checked() -> None:

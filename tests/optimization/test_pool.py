@@ -81,9 +81,9 @@ def test_two_workers_map_the_same_pages_and_open_the_bundle_once(opt_bundle: Bun
         mapped = {pid: _mapping(pid, store) for pid in pids}
         for n in range(2, 6):  # again, and per-worker Parquet loading for comparison
             executor.submit(TrialSpec(n, {**params, "parquet": n >= 4}))
-        later = _collect(executor, 4)
     finally:
-        executor.close()
+        executor.close()  # finishes the queued trials first
+    later = _collect(executor, 4)
     assert sorted(int(r.metrics["pid"]) for r in opened) == sorted(pids)
     assert all(r.metrics["opened"] == 1.0 for r in opened + later)  # once per process
     assert len({r.metrics["checksum"] for r in opened + later}) == 1

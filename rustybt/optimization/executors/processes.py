@@ -204,8 +204,10 @@ class ProcessExecutor(Executor):
             if cancel:
                 self._queue.clear()
             else:
-                while self._queue or any(w.spec is not None for w in self._pool):
+                while (self._queue and self._pool) or any(w.spec is not None
+                                                          for w in self._pool):
                     self._poll(None)
+                self._queue.clear()  # left only when no worker is left to run it
         finally:
             self._stop_all(cancel)
 
@@ -235,9 +237,11 @@ class ProcessExecutor(Executor):
             worker.spec, worker.sent = spec, time.perf_counter()
 
     def _poll(self, timeout: float | None) -> None:
-        """Wait up to ``timeout`` for messages from booting or busy workers; handle them."""
+        """Handle messages from booting or busy workers until a new result (or nothing left
+        to wait for, or ``timeout`` seconds)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not self._done:
+        had = len(self._done)
+        while len(self._done) == had:
             active = [w for w in self._pool if w.info is None or w.spec is not None]
             if not active:
                 return
@@ -265,7 +269,10 @@ class ProcessExecutor(Executor):
             info = replace(message, boot_s=time.perf_counter() - worker.started)
             worker.info = info
             self.workers.append(info)
-            if info.error is not None:
+            if info.error is not None:  # it exits: drop it so nothing is sent to it
+                self._pool.remove(worker)
+                worker.process.join(timeout=_GRACE_S)
+                worker.conn.close()
                 raise WorkerSetupFailed(info.error)
         else:
             worker.spec = None
