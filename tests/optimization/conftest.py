@@ -19,7 +19,7 @@ HERE = str(Path(__file__).resolve().parent)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from opt_workloads import dma_hooks, write_bundle  # noqa: E402
+from opt_workloads import bundle_root, dma_hooks, write_bundle  # noqa: E402
 
 from rustybt import ArrowDataPortal, Bundle  # noqa: E402
 from rustybt.optimization import (  # noqa: E402
@@ -39,11 +39,6 @@ def opt_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
     bundle = write_bundle(tmp_path_factory.mktemp("opt-root"), "opt", 10, 1000)
     ArrowDataPortal(bundle)  # build the mapped store once, here, not in every worker
     return bundle
-
-
-def bundle_root(bundle: Bundle) -> Path:
-    """The rustybt root holding ``bundle`` (``<root>/bundles/<name>/<version>``)."""
-    return bundle.path.parents[2]
 
 
 @dataclass

@@ -96,3 +96,8 @@ def write_bundle(root: Path, name: str, n_assets: int, n_sessions: int, seed: in
         bars.insert(0, "date", sessions)
         daily[sid] = bars
     return make_bundle(root, BundleSpec.from_bars(daily), name=name)
+
+
+def bundle_root(bundle: Bundle) -> Path:
+    """The rustybt root holding ``bundle`` (``<root>/bundles/<name>/<version>``)."""
+    return bundle.path.parents[2]

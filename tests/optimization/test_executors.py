@@ -20,29 +20,31 @@ from opt_workloads import FAIL_AT, bowl, failing_loader
 
 from rustybt.errors import BackendUnavailable, WorkerSetupFailed
 from rustybt.optimization import (
-    BACKENDS,
     FloatRange,
     FunctionWorkload,
     GridSearch,
     IntRange,
     Objective,
+    OptimizationConfig,
     ParallelOptimizer,
     ParameterSpace,
     ProcessExecutor,
     RandomSearch,
+    RayExecutor,
     SerialExecutor,
     Study,
     StudyResult,
     TrialSpec,
-    make_executor,
+    new_executor,
 )
 
 HERE = Path(__file__).resolve().parent
-BACKEND_COLUMNS = ["duration", "worker"]  # the only columns allowed to differ by backend
+# the only columns allowed to differ by backend (the history cache is per worker)
+BACKEND_COLUMNS = ["duration", "worker", "cache_hit_rate"]
 
 
 def same_trials(a: StudyResult, b: StudyResult) -> None:
-    """Identical tables (params, every metric, value, status, error), bar timing and worker."""
+    """Identical tables (params, every metric, value, status, error) but BACKEND_COLUMNS."""
     left, right = a.to_pandas().drop(columns=BACKEND_COLUMNS), b.to_pandas().drop(
         columns=BACKEND_COLUMNS)
     assert left.equals(right), f"\n{left}\n!=\n{right}"
@@ -138,7 +140,7 @@ def test_the_ray_backend_without_ray_says_how_to_install_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(BackendUnavailable, match=r"pip install 'rustybt\[ray\]'"):
-        make_executor("ray", 2).start(FunctionWorkload(bowl))
+        new_executor("ray", workers=2).start(FunctionWorkload(bowl))
 
 
 def test_arguments_are_checked() -> None:
@@ -146,19 +148,33 @@ def test_arguments_are_checked() -> None:
         ProcessExecutor(2, start_method="fork")
     with pytest.raises(ValueError, match="n_jobs must be an int >= 1, not 0"):
         ProcessExecutor(0)
-    with pytest.raises(ValueError, match="unknown backend 'dask': choose one of serial, "
-                       "processes, ray"):
-        make_executor("dask")
-    with pytest.raises(ValueError, match="serial backend runs one trial at a time"):
-        make_executor("serial", n_jobs=2)
+    with pytest.raises(ValueError, match=r"unknown backend 'dask' \(known: processes, ray, "
+                       r"serial\)"):
+        ParallelOptimizer("dask")
+    with pytest.raises(ValueError, match="the serial backend runs one trial at a time"):
+        ParallelOptimizer("serial", n_jobs=2)
     with pytest.raises(ValueError, match="n_jobs must be an int >= 1"):
-        ParallelOptimizer("ray", n_jobs=-1)
-    assert BACKENDS == ("serial", "processes", "ray")
-    assert isinstance(make_executor("processes", 3), ProcessExecutor)
-    assert make_executor("processes", 3).n_jobs == 3
+        RayExecutor(n_jobs=0)
+    executor = new_executor("processes", workers=3)
+    assert isinstance(executor, ProcessExecutor) and executor.n_jobs == 3
+    assert isinstance(new_executor("ray", workers=2), RayExecutor)
     assert ProcessExecutor().n_jobs == len(os.sched_getaffinity(0))
     with pytest.raises(RuntimeError, match="start"):
         ProcessExecutor(1).submit(TrialSpec(0, {"x": 1}))
+
+
+def test_without_persistent_workers_each_trial_gets_a_fresh_worker() -> None:
+    workload = FunctionWorkload(bowl, config=OptimizationConfig(persistent_workers=False))
+    executor = ProcessExecutor(1)
+    executor.start(workload)
+    for n, x in enumerate((5, 6, 7)):
+        executor.submit(TrialSpec(n, {"x": x}))
+    results = collect(executor, 3)
+    executor.close()
+    assert [r.metrics["score"] for r in results] == [-4.0, -1.0, 0.0]
+    assert len({r.worker for r in results}) == 3  # three processes, one trial each
+    assert len(executor.workers) == 3  # ... and the fourth, started for a next trial, was
+    # stopped by close() (it may not have reported ready yet)
 
 
 def test_parallel_optimizer_runs_a_study_on_the_named_backend() -> None:

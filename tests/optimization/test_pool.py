@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import bundle_root
-from opt_workloads import import_portal, map_and_touch, write_bundle
+from opt_workloads import bundle_root, import_portal, map_and_touch, write_bundle
 
 from rustybt import ArrowDataPortal, Bundle
 from rustybt.optimization import BundleConnectionPool, FunctionWorkload, ProcessExecutor, TrialSpec
