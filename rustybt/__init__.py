@@ -52,6 +52,7 @@ from rustybt.errors import (
     AlgorithmFileError,
     ArrowPortalError,
     AssetNotFound,
+    BackendUnavailable,
     BadOrderParameters,
     BundleCorrupted,
     BundleError,
@@ -81,6 +82,7 @@ from rustybt.errors import (
     NoDataOnDate,
     NotADecimal,
     NotATradingMinute,
+    OptimizationError,
     OrderDuringInitialize,
     ResultsError,
     RustybtError,
@@ -95,6 +97,7 @@ from rustybt.errors import (
     StoreCorrupted,
     SymbolNotFound,
     TradingControlViolation,
+    WorkerSetupFailed,
 )
 
 if TYPE_CHECKING:
@@ -110,6 +113,7 @@ __all__ = [
     "Asset",
     "AssetFinder",
     "AssetNotFound",
+    "BackendUnavailable",
     "BadOrderParameters",
     "Bundle",
     "BundleCorrupted",
@@ -149,6 +153,7 @@ __all__ = [
     "NoDataOnDate",
     "NotADecimal",
     "NotATradingMinute",
+    "OptimizationError",
     "OrderDuringInitialize",
     "ResultsError",
     "RustybtError",
@@ -166,6 +171,7 @@ __all__ = [
     "TradingAlgorithm",
     "TradingControlViolation",
     "VersionInfo",
+    "WorkerSetupFailed",
     "__version__",
     "bundle_root",
     "bundles",

@@ -42,14 +42,17 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── SQLQueryError                (ValueError)
     │   ├── SQLAccessDenied              (PermissionError)
     │   └── SQLTimeout                   (TimeoutError)
-    └── AlgorithmError
-        ├── InvalidSimulation            (ValueError)
-        ├── BadOrderParameters           (ValueError)
-        ├── OrderDuringInitialize
-        ├── CannotOrderDelistedAsset     (ValueError)
-        ├── TradingControlViolation
-        ├── AlgorithmFileError           (ImportError)
-        └── ResultsError                 (ValueError)
+    ├── AlgorithmError
+    │   ├── InvalidSimulation            (ValueError)
+    │   ├── BadOrderParameters           (ValueError)
+    │   ├── OrderDuringInitialize
+    │   ├── CannotOrderDelistedAsset     (ValueError)
+    │   ├── TradingControlViolation
+    │   ├── AlgorithmFileError           (ImportError)
+    │   └── ResultsError                 (ValueError)
+    └── OptimizationError
+        ├── WorkerSetupFailed            (RuntimeError)
+        └── BackendUnavailable           (ImportError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -70,6 +73,7 @@ __all__ = [
     "AlgorithmFileError",
     "ArrowPortalError",
     "AssetNotFound",
+    "BackendUnavailable",
     "BadOrderParameters",
     "BundleCorrupted",
     "BundleError",
@@ -99,6 +103,7 @@ __all__ = [
     "NoDataOnDate",
     "NotADecimal",
     "NotATradingMinute",
+    "OptimizationError",
     "OrderDuringInitialize",
     "ResultsError",
     "RustybtError",
@@ -113,6 +118,7 @@ __all__ = [
     "StoreCorrupted",
     "SymbolNotFound",
     "TradingControlViolation",
+    "WorkerSetupFailed",
     "ZiplineBundleNotFound",
 ]
 
@@ -543,3 +549,18 @@ class AlgorithmFileError(AlgorithmError, ImportError):
 class ResultsError(AlgorithmError, ValueError):
     """A results frame cannot be saved or plotted as asked, or a file is not saved results
     (the message names the column, session or file)."""
+
+
+# --------------------------------------------------------------------------- optimization
+class OptimizationError(RustybtError):
+    """An optimization study could not run as asked (its executors' errors)."""
+
+
+class WorkerSetupFailed(OptimizationError, RuntimeError):
+    """A worker (process or Ray actor) could not receive or set up the workload: it does not
+    pickle, its module does not import there, or ``Workload.setup`` raised (the message names
+    the worker and the error)."""
+
+
+class BackendUnavailable(OptimizationError, ImportError):
+    """An executor backend's optional dependency is not installed (e.g. ``rustybt[ray]``)."""

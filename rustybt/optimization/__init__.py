@@ -16,8 +16,15 @@ from rustybt.optimization.cache_invalidation import (
 )
 from rustybt.optimization.caching import CachedAssetList, PreGroupedData, get_cached_assets
 from rustybt.optimization.config import OptimizationConfig
-from rustybt.optimization.executors import Executor, SerialExecutor
+from rustybt.optimization.executors import (
+    Executor,
+    ProcessExecutor,
+    RayExecutor,
+    SerialExecutor,
+    WorkerInfo,
+)
 from rustybt.optimization.objective import METRICS, Objective
+from rustybt.optimization.parallel import ParallelOptimizer
 from rustybt.optimization.pool import BundleConnectionPool
 from rustybt.optimization.registry import BACKENDS, SEARCHES, new_executor, new_sampler
 from rustybt.optimization.results import StudyResult
@@ -45,9 +52,12 @@ __all__ = [
     "IntRange",
     "Objective",
     "OptimizationConfig",
+    "ParallelOptimizer",
     "ParameterSpace",
     "PreGroupedData",
+    "ProcessExecutor",
     "RandomSearch",
+    "RayExecutor",
     "Sampler",
     "SerialExecutor",
     "Study",
@@ -59,6 +69,7 @@ __all__ = [
     "WalkForwardResult",
     "Window",
     "WindowResult",
+    "WorkerInfo",
     "Workload",
     "get_cached_assets",
     "invalidate_stale",

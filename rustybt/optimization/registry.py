@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from rustybt.optimization.executors.base import Executor
+from rustybt.optimization.executors.processes import ProcessExecutor
+from rustybt.optimization.executors.ray_ import RayExecutor
 from rustybt.optimization.executors.serial import SerialExecutor
 from rustybt.optimization.samplers.base import Sampler
 from rustybt.optimization.samplers.bayesian import BayesianSearch
@@ -58,11 +60,19 @@ def _serial(*, workers: int) -> Executor:
     return SerialExecutor()
 
 
+def _processes(*, workers: int) -> Executor:
+    return ProcessExecutor(workers)
+
+
+def _ray(*, workers: int) -> Executor:
+    return RayExecutor(workers)  # Ray is imported (or BackendUnavailable) when it starts
+
+
 #: Search name → factory ``(*, n_trials, workers) -> Sampler``.
 SEARCHES: dict[str, SearchFactory] = {"grid": _grid, "random": _random, "bayes": _bayes}
 
 #: Backend name → factory ``(*, workers) -> Executor``.
-BACKENDS: dict[str, BackendFactory] = {"serial": _serial}
+BACKENDS: dict[str, BackendFactory] = {"serial": _serial, "processes": _processes, "ray": _ray}
 
 
 def _unknown(kind: str, name: str, known: Mapping[str, object]) -> ValueError:
