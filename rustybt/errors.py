@@ -42,14 +42,19 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── SQLQueryError                (ValueError)
     │   ├── SQLAccessDenied              (PermissionError)
     │   └── SQLTimeout                   (TimeoutError)
-    └── AlgorithmError
-        ├── InvalidSimulation            (ValueError)
-        ├── BadOrderParameters           (ValueError)
-        ├── OrderDuringInitialize
-        ├── CannotOrderDelistedAsset     (ValueError)
-        ├── TradingControlViolation
-        ├── AlgorithmFileError           (ImportError)
-        └── ResultsError                 (ValueError)
+    ├── AlgorithmError
+    │   ├── InvalidSimulation            (ValueError)
+    │   ├── BadOrderParameters           (ValueError)
+    │   ├── OrderDuringInitialize
+    │   ├── CannotOrderDelistedAsset     (ValueError)
+    │   ├── TradingControlViolation
+    │   ├── AlgorithmFileError           (ImportError)
+    │   └── ResultsError                 (ValueError)
+    └── BenchmarkError
+        ├── InvalidBenchmarkRecord       (ValueError)
+        ├── InsufficientRuns             (ValueError)
+        ├── BenchmarkNotPicklable        (TypeError)
+        └── BenchmarkRunFailed           (RuntimeError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -71,6 +76,9 @@ __all__ = [
     "ArrowPortalError",
     "AssetNotFound",
     "BadOrderParameters",
+    "BenchmarkError",
+    "BenchmarkNotPicklable",
+    "BenchmarkRunFailed",
     "BundleCorrupted",
     "BundleError",
     "BundleNotFound",
@@ -84,8 +92,10 @@ __all__ = [
     "IndicatorError",
     "IngestError",
     "IngestWarning",
+    "InsufficientRuns",
     "InvalidAsset",
     "InvalidBarCount",
+    "InvalidBenchmarkRecord",
     "InvalidBundleName",
     "InvalidDate",
     "InvalidField",
@@ -543,3 +553,28 @@ class AlgorithmFileError(AlgorithmError, ImportError):
 class ResultsError(AlgorithmError, ValueError):
     """A results frame cannot be saved or plotted as asked, or a file is not saved results
     (the message names the column, session or file)."""
+
+
+# --------------------------------------------------------------------------- benchmarking
+class BenchmarkError(RustybtError):
+    """Base class of the benchmark framework's errors (:mod:`rustybt.benchmarking`)."""
+
+
+class InvalidBenchmarkRecord(BenchmarkError, ValueError):
+    """A benchmark record (a model's field, or its JSON) holds a value it cannot take; the
+    message names the record, the field and the value."""
+
+
+class InsufficientRuns(BenchmarkError, ValueError):
+    """A statistic or a decision was asked of fewer runs than it needs; the message names the
+    result set, its run count and the number needed."""
+
+
+class BenchmarkNotPicklable(BenchmarkError, TypeError):
+    """``run_interleaved(..., fresh_process=True)`` was given a callable a spawned process cannot
+    receive (a lambda, a closure, a function defined inside another)."""
+
+
+class BenchmarkRunFailed(BenchmarkError, RuntimeError):
+    """A measured (or warm-up) call raised; the message names the side, the run and the process,
+    and the original exception is the ``__cause__``."""
