@@ -50,9 +50,14 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
     │   ├── TradingControlViolation
     │   ├── AlgorithmFileError           (ImportError)
     │   └── ResultsError                 (ValueError)
-    └── OptimizationError
-        ├── WorkerSetupFailed            (RuntimeError)
-        └── BackendUnavailable           (ImportError)
+    ├── OptimizationError
+    │   ├── WorkerSetupFailed            (RuntimeError)
+    │   └── BackendUnavailable           (ImportError)
+    └── BenchmarkError
+        ├── InvalidBenchmarkRecord       (ValueError)
+        ├── InsufficientRuns             (ValueError)
+        ├── BenchmarkNotPicklable        (TypeError)
+        └── BenchmarkRunFailed           (RuntimeError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -75,6 +80,9 @@ __all__ = [
     "AssetNotFound",
     "BackendUnavailable",
     "BadOrderParameters",
+    "BenchmarkError",
+    "BenchmarkNotPicklable",
+    "BenchmarkRunFailed",
     "BundleCorrupted",
     "BundleError",
     "BundleNotFound",
@@ -88,8 +96,10 @@ __all__ = [
     "IndicatorError",
     "IngestError",
     "IngestWarning",
+    "InsufficientRuns",
     "InvalidAsset",
     "InvalidBarCount",
+    "InvalidBenchmarkRecord",
     "InvalidBundleName",
     "InvalidDate",
     "InvalidField",
@@ -564,3 +574,28 @@ class WorkerSetupFailed(OptimizationError, RuntimeError):
 
 class BackendUnavailable(OptimizationError, ImportError):
     """An executor backend's optional dependency is not installed (e.g. ``rustybt[ray]``)."""
+
+
+# --------------------------------------------------------------------------- benchmarking
+class BenchmarkError(RustybtError):
+    """Base class of the benchmark framework's errors (:mod:`rustybt.benchmarking`)."""
+
+
+class InvalidBenchmarkRecord(BenchmarkError, ValueError):
+    """A benchmark record (a model's field, or its JSON) holds a value it cannot take; the
+    message names the record, the field and the value."""
+
+
+class InsufficientRuns(BenchmarkError, ValueError):
+    """A statistic or a decision was asked of fewer runs than it needs; the message names the
+    result set, its run count and the number needed."""
+
+
+class BenchmarkNotPicklable(BenchmarkError, TypeError):
+    """``run_interleaved(..., fresh_process=True)`` was given a callable a spawned process cannot
+    receive (a lambda, a closure, a function defined inside another)."""
+
+
+class BenchmarkRunFailed(BenchmarkError, RuntimeError):
+    """A measured (or warm-up) call raised; the message names the side, the run and the process,
+    and the original exception is the ``__cause__``."""
