@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from engine_event_dates import DELIST_AT, DIV2_AT, DIV_AT, N_EVENTS, SPLIT2_AT, SPLIT_AT
 
 from rustybt import Bundle
 from rustybt.calendars import get_calendar
@@ -88,8 +89,6 @@ def plain_spec(n_assets: int = 10, n_sessions: int = 130) -> BundleSpec:
     return BundleSpec.from_bars(daily, end_date=sess[-1] + np.timedelta64(30, "D"))
 
 
-#: Session indexes of the ``events`` world's corporate actions.
-SPLIT_AT, SPLIT2_AT, DIV_AT, DIV2_AT, DELIST_AT, N_EVENTS = 40, 55, 30, 62, 50, 90
 
 
 def events_spec() -> BundleSpec:

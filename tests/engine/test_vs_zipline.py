@@ -288,7 +288,7 @@ def corporate_actions(sessions: pd.DatetimeIndex, at: dict[str, int]) -> Any:
 
 
 def test_splits_dividends_delisting(events_world: Any, both: Any) -> None:
-    from conftest import DELIST_AT, DIV2_AT, DIV_AT, SPLIT_AT
+    from engine_event_dates import DELIST_AT, DIV2_AT, DIV_AT, SPLIT_AT
 
     at = {"before_split": SPLIT_AT - 3, "split": SPLIT_AT, "after_split": SPLIT_AT + 3,
           "before_delist": DELIST_AT - 2}
@@ -329,7 +329,7 @@ def test_split_day_sizing_matches(events_world: Any, both: Any) -> None:
     its portfolio, so a split-day ``order_target_percent`` orders the same shares. In daily
     ``before_trading_start`` the two see different prices for the split asset: rustybt the
     previous close scaled by the split ratio, zipline today's close (its look-ahead)."""
-    from conftest import SPLIT_AT
+    from engine_event_dates import SPLIT_AT
 
     at = {"before_split": SPLIT_AT - 3, "split": SPLIT_AT, "after_split": SPLIT_AT + 3,
           "before_delist": SPLIT_AT + 10}
