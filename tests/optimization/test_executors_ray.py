@@ -29,6 +29,9 @@ from rustybt.optimization import (
 
 ray = pytest.importorskip("ray")
 
+#: One xdist worker runs the whole module, so the suite starts one Ray session, not two (~9 s).
+pytestmark = pytest.mark.xdist_group("ray")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def ray_session() -> Iterator[None]:

@@ -59,7 +59,7 @@ def _run(p: ArrowDataPortal, q: tuple) -> Any:
 
 def test_16_threads_match_serial(bundle: Any) -> None:
     portal = ArrowDataPortal(bundle, cache=HistoryCache(maxsize=64))
-    queries = _queries(10_000, 1)
+    queries = _queries(2_000, 1)  # 16 × 2,000 = 32,000 concurrent calls
     reference = ArrowDataPortal(bundle)  # no cache, one thread: the serial answers
     serial = [_run(reference, q) for q in queries]
     results: dict[int, list[Any]] = {}
