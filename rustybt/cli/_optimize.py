@@ -172,32 +172,17 @@ def _values(param: Any) -> list[Any]:
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    from rustybt.cli._run import _capital, open_bundle
-    from rustybt.engine.algofile import load_algorithm_file
-    from rustybt.errors import AlgorithmFileError, InvalidSimulation
+    from rustybt.cli._run import _capital, prepare
 
     try:
         space, sampler, executor, objective = _plan(args)
         capital = _capital(args.capital_base)
     except ValueError as exc:
         return _fail(str(exc), 2)
-    bundle, problem = open_bundle(args)
-    if problem is not None:
-        return _fail(problem, 2)
-    try:
-        algofile = load_algorithm_file(args.algofile)
-    except AlgorithmFileError as exc:
-        return _fail(str(exc), 2)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
-    from rustybt.data.portal.portal import ArrowDataPortal
-    from rustybt.engine.run import resolve_sessions
-
-    try:
-        portal = ArrowDataPortal(bundle)
-        sessions = resolve_sessions(portal.trading_calendar, args.start, args.end, portal.sessions)
-    except InvalidSimulation as exc:
-        return _fail(str(exc), 2)
+    ready, code, problem = prepare(args)
+    if ready is None:
+        return _fail(problem, code)
+    bundle, algofile, _portal, sessions = ready
     from rustybt.optimization import AlgorithmWorkload, Study
 
     workload = AlgorithmWorkload(

@@ -162,6 +162,34 @@ def open_bundle(args: argparse.Namespace) -> tuple[Any, str | None]:
     return bundle, None
 
 
+def prepare(args: argparse.Namespace) -> tuple[tuple[Any, Any, Any, Any] | None, int, str]:
+    """``((bundle, algofile, portal, sessions), 0, "")``, or ``(None, exit code, message)``:
+    what ``run`` and ``optimize`` both need before simulating (``--traceback``, when the
+    command has it, prints an algorithm file's own error first)."""
+    from rustybt.data.portal.portal import ArrowDataPortal
+    from rustybt.engine.algofile import load_algorithm_file
+    from rustybt.engine.run import resolve_sessions
+    from rustybt.errors import AlgorithmFileError, InvalidSimulation
+
+    bundle, problem = open_bundle(args)
+    if problem is not None:
+        return None, 2, problem
+    try:
+        algofile = load_algorithm_file(args.algofile)
+    except AlgorithmFileError as exc:
+        if getattr(args, "traceback", False) and exc.__cause__ is not None:
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
+        return None, 2, str(exc)
+    except KeyboardInterrupt:
+        return None, 130, "interrupted"
+    try:
+        portal = ArrowDataPortal(bundle)
+        sessions = resolve_sessions(portal.trading_calendar, args.start, args.end, portal.sessions)
+    except InvalidSimulation as exc:
+        return None, 2, str(exc)
+    return (bundle, algofile, portal, sessions), 0, ""
+
+
 def _check_outputs(args: argparse.Namespace, bundle: Any) -> str | None:
     from rustybt.cli._sql import check_output
     from rustybt.data.bundles import bundle_root
@@ -217,33 +245,15 @@ def _print_summary(perf: Any, algofile: Path, bundle: Any, frequency: str) -> No
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rustybt.engine.algofile import load_algorithm_file
-    from rustybt.errors import AlgorithmFileError, InvalidSimulation
-
     try:
         params = parse_params(args.param)
         capital = _capital(args.capital_base)
     except ValueError as exc:
         return _fail(str(exc), 2)
-    bundle, problem = open_bundle(args)
-    if problem is not None:
-        return _fail(problem, 2)
-    try:
-        algofile = load_algorithm_file(args.algofile)
-    except AlgorithmFileError as exc:
-        if args.traceback and exc.__cause__ is not None:
-            traceback.print_exception(exc.__cause__, file=sys.stderr)
-        return _fail(str(exc), 2)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
-    from rustybt.data.portal.portal import ArrowDataPortal
-    from rustybt.engine.run import resolve_sessions
-
-    try:
-        portal = ArrowDataPortal(bundle)
-        sessions = resolve_sessions(portal.trading_calendar, args.start, args.end, portal.sessions)
-    except InvalidSimulation as exc:
-        return _fail(str(exc), 2)
+    ready, code, problem = prepare(args)
+    if ready is None:
+        return _fail(problem, code)
+    bundle, algofile, portal, sessions = ready
     try:
         return _simulate(args, bundle, portal, sessions, algofile, params, capital)
     except KeyboardInterrupt:
