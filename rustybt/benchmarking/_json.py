@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 from rustybt.errors import InvalidBenchmarkRecord
 
@@ -157,3 +157,26 @@ def check_str_map(kind: str, name: str, value: object) -> None:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise InvalidBenchmarkRecord(f"{kind}.{name} must map strings to strings, "
                                      f"not {value!r:.80}")
+
+
+class JsonRecord:
+    """``to_json``/``from_json`` for a record that has ``to_dict()`` and ``_read(FieldReader)``
+    (every model of the framework): written once here, not in each record."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record's fields as JSON-ready values."""
+        raise NotImplementedError
+
+    @classmethod
+    def _read(cls, r: FieldReader) -> Self:
+        raise NotImplementedError
+
+    def to_json(self) -> str:
+        """The record as JSON."""
+        return dumps(type(self).__name__, self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        """Read a record written by :meth:`to_json`."""
+        return cls._read(loads(cls.__name__, text))
+

@@ -15,11 +15,10 @@ from typing import Any
 
 from rustybt.benchmarking._json import (
     FieldReader,
+    JsonRecord,
     check_finite,
     check_name,
     check_str_map,
-    dumps,
-    loads,
 )
 from rustybt.benchmarking.models import BenchmarkResultSet, PerformanceThreshold
 from rustybt.errors import InvalidBenchmarkRecord
@@ -60,7 +59,7 @@ def _opt_set(r: FieldReader, name: str) -> BenchmarkResultSet | None:
 
 
 @dataclass
-class OptimizationComponent:
+class OptimizationComponent(JsonRecord):
     """One optimization under evaluation (mutable: the evaluation fills it in).
 
     Attributes:
@@ -104,18 +103,10 @@ class OptimizationComponent:
                    _opt_set(r, "baseline"), _opt_set(r, "optimized"),
                    list(r.str_list("reasons")))
 
-    def to_json(self) -> str:
-        """The record as JSON."""
-        return dumps(type(self).__name__, self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> OptimizationComponent:
-        """Read a record written by :meth:`to_json`."""
-        return cls._read(loads(cls.__name__, text))
 
 
 @dataclass(frozen=True)
-class BaselineImplementation:
+class BaselineImplementation(JsonRecord):
     """The configuration every optimization is compared against.
 
     Attributes:
@@ -155,18 +146,10 @@ class BaselineImplementation:
         return cls(r.text("name"), r.text("description"), r.bool_map("flags"),
                    r.opt_text("git_commit"), _opt_set(r, "results"))
 
-    def to_json(self) -> str:
-        """The record as JSON."""
-        return dumps(type(self).__name__, self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> BaselineImplementation:
-        """Read a record written by :meth:`to_json`."""
-        return cls._read(loads(cls.__name__, text))
 
 
 @dataclass(frozen=True)
-class AlternativeSolution:
+class AlternativeSolution(JsonRecord):
     """An approach considered instead of (or besides) an optimization, and what became of it.
 
     Attributes:
@@ -208,18 +191,10 @@ class AlternativeSolution:
         return cls(r.text("name"), r.text("description"), r.text("component"),
                    r.text("status"), r.text("rationale"), r.opt_number("estimated_speedup"))
 
-    def to_json(self) -> str:
-        """The record as JSON."""
-        return dumps(type(self).__name__, self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> AlternativeSolution:
-        """Read a record written by :meth:`to_json`."""
-        return cls._read(loads(cls.__name__, text))
 
 
 @dataclass(frozen=True)
-class PerformanceReport:
+class PerformanceReport(JsonRecord):
     """Everything one evaluation found: threshold, baseline, components, alternatives.
 
     Attributes:
@@ -272,11 +247,3 @@ class PerformanceReport:
                   for a in r.obj_list("alternatives", "AlternativeSolution")),
             r.str_map("environment"))
 
-    def to_json(self) -> str:
-        """The record as JSON."""
-        return dumps(type(self).__name__, self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> PerformanceReport:
-        """Read a record written by :meth:`to_json`."""
-        return cls._read(loads(cls.__name__, text))

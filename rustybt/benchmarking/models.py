@@ -28,11 +28,10 @@ import numpy as np
 
 from rustybt.benchmarking._json import (
     FieldReader,
+    JsonRecord,
     check_finite,
     check_name,
     check_str_map,
-    dumps,
-    loads,
 )
 from rustybt.errors import InsufficientRuns, InvalidBenchmarkRecord
 
@@ -48,7 +47,7 @@ def _check_choice(kind: str, name: str, value: object, choices: tuple[str, ...])
 
 
 @dataclass(frozen=True)
-class PerformanceThreshold:
+class PerformanceThreshold(JsonRecord):
     """What an optimization must achieve to be accepted.
 
     Attributes:
@@ -97,18 +96,10 @@ class PerformanceThreshold:
                    r.number("max_memory_increase"), r.text("workflow_type"),
                    r.text("dataset_size"))
 
-    def to_json(self) -> str:
-        """The record as JSON."""
-        return dumps(type(self).__name__, self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> PerformanceThreshold:
-        """Read a record written by :meth:`to_json`."""
-        return cls._read(loads(cls.__name__, text))
 
 
 @dataclass(frozen=True)
-class BenchmarkResult:
+class BenchmarkResult(JsonRecord):
     """One measured run.
 
     Attributes:
@@ -167,18 +158,10 @@ class BenchmarkResult:
                    r.integer("workload_size"), r.str_map("environment"), r.opt_integer("seed"),
                    r.integer("index"), r.opt_integer("pid"))
 
-    def to_json(self) -> str:
-        """The record as JSON."""
-        return dumps(type(self).__name__, self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> BenchmarkResult:
-        """Read a record written by :meth:`to_json`."""
-        return cls._read(loads(cls.__name__, text))
 
 
 @dataclass(frozen=True)
-class BenchmarkResultSet:
+class BenchmarkResultSet(JsonRecord):
     """The runs of one configuration, and the statistics of their wall times.
 
     Attributes:
@@ -280,11 +263,3 @@ class BenchmarkResultSet:
                 f"match its runs (n={made.n}, mean={made.mean!r}, median={made.median!r})")
         return made
 
-    def to_json(self) -> str:
-        """The record as JSON."""
-        return dumps(type(self).__name__, self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> BenchmarkResultSet:
-        """Read a record written by :meth:`to_json`."""
-        return cls._read(loads(cls.__name__, text))
