@@ -39,6 +39,7 @@ import polars as pl
 import pyarrow.dataset as pds
 
 from rustybt import Bundle, BundleError, ingest, load, register
+from rustybt.benchmarking.docfigures import update_between_markers
 from rustybt.data.bundles.sources.synthetic import synthetic_ingest
 from rustybt.data.sql.engine import BundleSQL
 
@@ -113,12 +114,8 @@ def emit(line: str = "") -> None:
 
 
 def update_doc(path: Path) -> None:
-    """Replace the text between the BENCHMARK markers of ``path`` with this run's report."""
-    start, end = "<!-- BENCHMARK:START -->", "<!-- BENCHMARK:END -->"
-    text = path.read_text()
-    head, rest = text.split(start, 1)
-    tail = rest.split(end, 1)[1]
-    path.write_text(f"{head}{start}\n" + "\n".join(_LINES) + f"\n{end}{tail}")
+    """Replace the ``sql`` block of ``path`` (its BENCHMARK markers) with this run's report."""
+    update_between_markers(path, "sql", "\n".join(_LINES))
 
 
 def _compare(name: str, s: BundleSQL, rel: str, t: str, folder: Path, repeat: int) -> float:

@@ -57,7 +57,8 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
         ├── InvalidBenchmarkRecord       (ValueError)
         ├── InsufficientRuns             (ValueError)
         ├── BenchmarkNotPicklable        (TypeError)
-        └── BenchmarkRunFailed           (RuntimeError)
+        ├── BenchmarkRunFailed           (RuntimeError)
+        └── DocMarkersNotFound           (ValueError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -90,6 +91,7 @@ __all__ = [
     "BundleVersionNotFound",
     "BundleVersionRemoved",
     "CannotOrderDelistedAsset",
+    "DocMarkersNotFound",
     "ExtensionError",
     "FuturesNotSupported",
     "HistoryWindowStartsBeforeData",
@@ -599,3 +601,8 @@ class BenchmarkNotPicklable(BenchmarkError, TypeError):
 class BenchmarkRunFailed(BenchmarkError, RuntimeError):
     """A measured (or warm-up) call raised; the message names the side, the run and the process,
     and the original exception is the ``__cause__``."""
+
+
+class DocMarkersNotFound(BenchmarkError, ValueError):
+    """A generated figure was to be written into a document between markers the document does
+    not hold exactly once; the message names the file and the missing or repeated marker."""

@@ -10,7 +10,8 @@ rustybt imports it.
 - :mod:`~rustybt.benchmarking.components`: component, baseline, alternative, report;
 - :mod:`~rustybt.benchmarking.statistics`: Welch/paired t, Mann–Whitney, ratio intervals,
   the decision rule, cumulative (multiplicative) improvement;
-- :mod:`~rustybt.benchmarking.runner`: interleaved A B runs, in process or in fresh ones.
+- :mod:`~rustybt.benchmarking.runner`: interleaved A B runs, in process or in fresh ones;
+- :mod:`~rustybt.benchmarking.docfigures`: generated figures written into docs between markers.
 """
 
 from rustybt.benchmarking.components import (
@@ -21,6 +22,7 @@ from rustybt.benchmarking.components import (
     OptimizationComponent,
     PerformanceReport,
 )
+from rustybt.benchmarking.docfigures import read_between_markers, update_between_markers
 from rustybt.benchmarking.models import (
     DATASET_SIZES,
     BenchmarkResult,
@@ -66,6 +68,8 @@ __all__ = [
     "mann_whitney",
     "measure",
     "paired_t_test",
+    "read_between_markers",
     "run_interleaved",
+    "update_between_markers",
     "welch_t_test",
 ]
