@@ -58,7 +58,8 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
         ├── InsufficientRuns             (ValueError)
         ├── BenchmarkNotPicklable        (TypeError)
         ├── BenchmarkRunFailed           (RuntimeError)
-        └── DocMarkersNotFound           (ValueError)
+        ├── DocMarkersNotFound           (ValueError)
+        └── ResultsNotComparable         (TypeError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -118,6 +119,7 @@ __all__ = [
     "OptimizationError",
     "OrderDuringInitialize",
     "ResultsError",
+    "ResultsNotComparable",
     "RustybtError",
     "RustybtWarning",
     "SQLAccessDenied",
@@ -606,3 +608,8 @@ class BenchmarkRunFailed(BenchmarkError, RuntimeError):
 class DocMarkersNotFound(BenchmarkError, ValueError):
     """A generated figure was to be written into a document between markers the document does
     not hold exactly once; the message names the file and the missing or repeated marker."""
+
+
+class ResultsNotComparable(BenchmarkError, TypeError):
+    """The functional-equivalence check met a workload result it cannot compare (a value whose
+    ``==`` raises or does not answer a bool); the message names where in the result."""

@@ -73,6 +73,13 @@ class FieldReader:
             raise self._bad(name, value, "an integer")
         return value
 
+    def boolean(self, name: str) -> bool:
+        """A bool (not 0 or 1)."""
+        value = self._get(name)
+        if type(value) is not bool:
+            raise self._bad(name, value, "a bool")
+        return value
+
     def opt_integer(self, name: str) -> int | None:
         """An integer or null."""
         return None if self._get(name) is None else self.integer(name)
