@@ -7,10 +7,11 @@ results and names the first place they differ, or returns None.
 
 Design and invariants:
 - Exact by default: numbers are equal when ``==`` (NaN equals NaN, in the same place); with
-  ``rtol``/``atol`` > 0 two reals are equal when ``|a - b| <= atol + rtol * |b|`` (NumPy's
-  ``isclose``, ``b`` the baseline). Any other difference is one: a column's name, order or
-  dtype, an index label, a key, a length, a type (an int and a float of the same value are
-  equal; a bool is not a number here).
+  ``rtol``/``atol`` > 0 two reals are equal when ``|candidate - baseline| <= atol + rtol *
+  |baseline|`` (NumPy's ``isclose`` with the baseline as reference). Any other difference is
+  one: a column's name, order or dtype, an index label, a key, a length, a type (an int and a
+  float of the same value are equal; a bool is not a number here; ``pd.NA``/``NaT`` equal
+  themselves).
 - Supported results: pandas DataFrame and Series, NumPy arrays, mappings, lists and tuples
   (recursively), numbers, strings, None and any type whose ``==`` answers a bool. A result
   ``==`` cannot compare raises :class:`~rustybt.errors.ResultsNotComparable` (never a silent
@@ -59,7 +60,7 @@ def _reals_equal(a: Any, b: Any, rtol: float, atol: float) -> bool:
         return math.isnan(fa) and math.isnan(fb)
     if rtol == 0 and atol == 0:
         return bool(a == b)
-    return abs(fa - fb) <= atol + rtol * abs(fb)
+    return abs(fb - fa) <= atol + rtol * abs(fa)  # a: the baseline
 
 
 def _show(x: object) -> str:
@@ -67,6 +68,8 @@ def _show(x: object) -> str:
 
 
 def _scalar_difference(path: str, a: Any, b: Any, rtol: float, atol: float) -> str | None:
+    if (a is pd.NA or a is pd.NaT) and a is b:  # missing in both (their == is not a bool)
+        return None
     boolish = isinstance(a, bool | np.bool_), isinstance(b, bool | np.bool_)
     if all(boolish):
         same = bool(a) == bool(b)
@@ -118,14 +121,15 @@ def _frame_difference(path: str, a: pd.DataFrame, b: pd.DataFrame, rtol: float,
     found = found or _index_difference(path, "rows", a.index, b.index)
     if found:
         return found
-    for col in a.columns:
-        if a[col].dtype != b[col].dtype:
-            return (f"{path}, column {col!r}: dtype {a[col].dtype} in the baseline, "
-                    f"{b[col].dtype} in the candidate")
+    for i, col in enumerate(a.columns):  # by position: column names may repeat
+        if a.dtypes.iloc[i] != b.dtypes.iloc[i]:
+            return (f"{path}, column {col!r}: dtype {a.dtypes.iloc[i]} in the baseline, "
+                    f"{b.dtypes.iloc[i]} in the candidate")
     if a.empty:
         return None
-    masks = np.column_stack([_column_mismatch(a[c].to_numpy(), b[c].to_numpy(), rtol, atol)
-                             for c in a.columns])
+    masks = np.column_stack([
+        _column_mismatch(a.iloc[:, i].to_numpy(), b.iloc[:, i].to_numpy(), rtol, atol)
+        for i in range(a.shape[1])])
     if not masks.any():
         return None
     row, col = np.unravel_index(int(np.argmax(masks.ravel())), masks.shape)

@@ -1,4 +1,4 @@
-"""``rustybt bench``: the benchmark framework's commands (:mod:`rustybt.benchmarking`).
+"""``rustybt bench``: the benchmark framework's commands.
 
 rustybt bench evaluate [--output DIR] [--flags a,b,...] [--runs N] [--min-runs N] [--warmup N]
                        [--goal SPEEDUP] [--min-improvement F] [--confidence F]

@@ -71,9 +71,24 @@ def test_nested_containers_and_types() -> None:
         "result: series name 'a' in the baseline, 'b' in the candidate")
 
 
+def test_missing_values_and_repeated_column_names() -> None:
+    a = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"),
+                      "t": [pd.Timestamp("2024-01-02"), pd.NaT]})
+    assert first_difference(a, a.copy()) is None
+    b = a.copy()
+    b.loc[1, "n"] = 3
+    assert first_difference(a, b) == (
+        "result, row 1 (index 1), column 'n': baseline <NA> != candidate 3")
+    twice = pd.DataFrame([[1, 2]], columns=["x", "x"])
+    assert first_difference(twice, pd.DataFrame([[1, 3]], columns=["x", "x"])) == (
+        "result, row 0 (index 0), column 'x': baseline 2 != candidate 3")
+
+
 def test_tolerance_is_relative_to_the_baseline() -> None:
-    assert first_difference(100.0, 100.0001, rtol=1e-6) is None
-    assert first_difference(100.0, 100.001, rtol=1e-6) is not None
+    assert first_difference(100.0, 100.00009, rtol=1e-6) is None
+    assert first_difference(100.0, 100.00011, rtol=1e-6) == (
+        "result: baseline 100.0 != candidate 100.00011")
+    assert first_difference(np.array([100.0]), np.array([100.00009]), rtol=1e-6) is None
     assert first_difference(0.0, 1e-9, atol=1e-8) is None
     assert describe_tolerance() == "exact"
     assert describe_tolerance(1e-9) == "rtol=1e-09, atol=0"
