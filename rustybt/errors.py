@@ -58,7 +58,10 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
         ├── InsufficientRuns             (ValueError)
         ├── BenchmarkNotPicklable        (TypeError)
         ├── BenchmarkRunFailed           (RuntimeError)
-        └── DocMarkersNotFound           (ValueError)
+        ├── DocMarkersNotFound           (ValueError)
+        ├── InvalidProfileRequest        (ValueError)
+        ├── ProfilerUnavailable          (ImportError)
+        └── ProfilingFailed              (RuntimeError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -107,6 +110,7 @@ __all__ = [
     "InvalidField",
     "InvalidFrequency",
     "InvalidIndicatorArgument",
+    "InvalidProfileRequest",
     "InvalidReturnType",
     "InvalidSimulation",
     "InvalidSourceOption",
@@ -117,6 +121,8 @@ __all__ = [
     "NotATradingMinute",
     "OptimizationError",
     "OrderDuringInitialize",
+    "ProfilerUnavailable",
+    "ProfilingFailed",
     "ResultsError",
     "RustybtError",
     "RustybtWarning",
@@ -606,3 +612,17 @@ class BenchmarkRunFailed(BenchmarkError, RuntimeError):
 class DocMarkersNotFound(BenchmarkError, ValueError):
     """A generated figure was to be written into a document between markers the document does
     not hold exactly once; the message names the file and the missing or repeated marker."""
+
+
+class InvalidProfileRequest(BenchmarkError, ValueError):
+    """A profile was asked with an argument it cannot take (an output folder that is a file or
+    cannot be created, an unknown sampler, ``top`` < 1); the message names it and the value."""
+
+
+class ProfilerUnavailable(BenchmarkError, ImportError):
+    """The sampler asked for (``py-spy``) is not installed; raised before anything runs."""
+
+
+class ProfilingFailed(BenchmarkError, RuntimeError):
+    """A profiler could not do its work: cProfile could not start (another profiler is active)
+    or ``py-spy record`` failed (the message has its exit status and last line)."""
