@@ -63,7 +63,8 @@ _PALETTE = {
 _ROW = 17  # px per frame row
 _PAD = 10  # px left and right
 _CHAR_PX = 6.6  # px per character of the 11px label font
-_HEADER = 48  # px for the title and the legend
+_HEADER = 48  # px for the title and one line of legend
+_LEGEND_ROW = 14  # px per further line of legend
 
 
 @dataclass
@@ -184,8 +185,16 @@ def _families(root: FlameNode) -> list[str]:
 
 def render_svg(root: FlameNode, *, title: str = "", width: int = 1200) -> str:
     """A standalone SVG flame graph of ``root`` (see the module notes)."""
-    depth = root.depth()
-    height = _HEADER + depth * _ROW + _PAD
+    legend: list[tuple[float, int, str]] = []  # (x, line, family), wrapped to the width
+    x, line = float(_PAD), 0
+    for family in _families(root):
+        step = 24 + _CHAR_PX * len(family)
+        if x + step > width - _PAD and x > _PAD:
+            x, line = float(_PAD), line + 1
+        legend.append((x, line, family))
+        x += step
+    header = _HEADER + _LEGEND_ROW * line
+    height = header + root.depth() * _ROW + _PAD
     scale = (width - 2 * _PAD) / root.time if root.time > 0 else 0.0
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -196,13 +205,12 @@ def render_svg(root: FlameNode, *, title: str = "", width: int = 1200) -> str:
         f'<text x="{width / 2:.1f}" y="16" text-anchor="middle" font-size="14">'
         f"{escape(title or 'profile')} — {root.time:.3f} s</text>",
     ]
-    x = float(_PAD)
-    for family in _families(root):
+    for x, line, family in legend:
+        y = 26 + _LEGEND_ROW * line
         out.append(
-            f'<rect x="{x:.1f}" y="26" width="10" height="10" fill={quoteattr(_colour(family))}/>'
+            f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill={quoteattr(_colour(family))}/>'
         )
-        out.append(f'<text x="{x + 14:.1f}" y="35">{escape(family)}</text>')
-        x += 24 + _CHAR_PX * len(family)
+        out.append(f'<text x="{x + 14:.1f}" y="{y + 9}">{escape(family)}</text>')
 
     def draw(n: FlameNode, left: float, level: int) -> None:
         w = n.time * scale

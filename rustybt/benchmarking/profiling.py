@@ -21,9 +21,10 @@ Design and invariants:
   algorithm (and portal) per pass; an algorithm file's module is loaded once.
 - The tables come straight from ``pstats`` (exact); shares are of the profiled call's
   duration under the profiler (:func:`~rustybt.benchmarking.profilereport.total_time`).
-- Nothing is written before the cProfile pass has finished; an exception of the profiled call
-  propagates unchanged. ``py-spy`` missing is reported before anything runs
-  (:class:`~rustybt.errors.ProfilerUnavailable`).
+- Nothing is written before the cProfile pass has finished (the output folder is created
+  first, and removed again when the call raises and the folder was new and is still empty);
+  an exception of the profiled call propagates unchanged. ``py-spy`` missing is reported
+  before anything runs (:class:`~rustybt.errors.ProfilerUnavailable`).
 """
 
 from __future__ import annotations
@@ -120,8 +121,14 @@ def _profile(
     flamegraph: bool,
 ) -> ProfileReport:
     _check_top(top)
+    created = not Path(out).expanduser().exists()
     folder = _output_dir(out)
-    result, stats = _run_profiled(fn, args, kwargs)
+    try:
+        result, stats = _run_profiled(fn, args, kwargs)
+    except BaseException:
+        if created and not any(folder.iterdir()):
+            folder.rmdir()  # a failed call leaves no empty folder behind
+        raise
     mem = trace_memory(lambda: fn(*args, **kwargs), top=top)[1] if memory else None
     files = {"pstats": folder / PSTATS_FILE}
     stats.dump_stats(files["pstats"])
@@ -272,7 +279,7 @@ def profile_backtest(
     """
     from rustybt.data.bundles import Bundle, load
     from rustybt.engine.algofile import AlgorithmFile, load_algorithm_file
-    from rustybt.engine.run import run_algorithm
+    from rustybt.engine.run import _session_bound, run_algorithm
 
     if sampler not in SAMPLERS:
         raise InvalidProfileRequest(f"sampler {sampler!r}: expected one of {', '.join(SAMPLERS)}")
@@ -284,7 +291,9 @@ def profile_backtest(
     param_argv = _param_args(params or {}) if exe is not None else []
     algo = algofile if isinstance(algofile, AlgorithmFile) else load_algorithm_file(algofile)
     data = bundle if isinstance(bundle, Bundle) else load(str(bundle), root=root)
-    first, last = (pd.Timestamp(d).strftime("%Y-%m-%d") for d in (start, end))
+    first, last = (
+        _session_bound(d, name).strftime("%Y-%m-%d") for d, name in ((start, "start"), (end, "end"))
+    )
 
     def backtest() -> pd.DataFrame:
         return run_algorithm(

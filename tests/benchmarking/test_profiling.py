@@ -15,16 +15,24 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from rustybt import Bundle
 from rustybt.benchmarking import (
     FlameNode,
     call_tree,
+    profile_backtest,
     profile_call,
     render_svg,
     top_functions,
     total_time,
 )
 from rustybt.benchmarking.flamegraph import module_family
-from rustybt.errors import BenchmarkError, InvalidProfileRequest, ProfilingFailed
+from rustybt.errors import (
+    BenchmarkError,
+    InvalidProfileRequest,
+    InvalidSimulation,
+    ProfilerUnavailable,
+    ProfilingFailed,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -254,4 +262,73 @@ def test_exception_of_the_profiled_call_propagates(tmp_path: Path) -> None:
 
     with pytest.raises(KeyError, match="nope"):
         profile_call(boom, tmp_path / "out")
-    assert not (tmp_path / "out" / "profile.pstats").exists()
+    assert not (tmp_path / "out").exists()  # the folder it made is removed again
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    with pytest.raises(KeyError, match="nope"):
+        profile_call(boom, kept)
+    assert kept.is_dir() and not any(kept.iterdir())
+
+
+BACKTEST = """\
+from rustybt.api import order_target_percent, symbol
+
+
+def initialize(context):
+    context.asset = symbol("S1")
+
+
+def handle_data(context, data):
+    order_target_percent(context.asset, context.params["w"])
+"""
+
+
+def test_profile_backtest_profiles_run_algorithm(algo_bundle: Bundle, tmp_path: Path) -> None:
+    algo = tmp_path / "algo.py"
+    algo.write_text(BACKTEST)
+    report = profile_backtest(
+        algo,
+        algo_bundle,
+        "2023-02-01",
+        pd.Timestamp("2023-02-28"),
+        tmp_path / "out",
+        top=3,
+        params={"w": 0.5},
+        capital_base=50_000,
+    )
+    perf = report.result
+    assert len(perf) == 19 and perf["portfolio_value"].iloc[0] == pytest.approx(50_000, rel=0.01)
+    assert report.title == "algo.py on algo, 2023-02-01..2023-02-28 (daily)"
+    assert report.by_cumulative[0].key[2] == "backtest"
+    assert report.by_cumulative[1].key[2] == "run_algorithm"
+    assert report.sampler == "cprofile" and report.files["flamegraph"].is_file()
+
+
+def test_profile_backtest_refuses_bad_requests_before_running(
+    algo_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    algo = tmp_path / "algo.py"
+    algo.write_text(BACKTEST)
+    out = tmp_path / "out"
+    with pytest.raises(InvalidProfileRequest, match="sampler 'perf': expected one of cprofile"):
+        profile_backtest(algo, algo_bundle, "2023-02-01", "2023-02-28", out, sampler="perf")
+    with pytest.raises(InvalidSimulation, match="start 'someday' is not a date"):
+        profile_backtest(algo, algo_bundle, "someday", "2023-02-28", out)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(ProfilerUnavailable, match="py-spy is not installed") as info:
+        profile_backtest(algo, algo_bundle, "2023-02-01", "2023-02-28", out, sampler="py-spy")
+    assert isinstance(info.value, ImportError)
+    assert not out.exists()
+
+
+def test_legend_wraps_within_the_width_and_above_the_frames() -> None:
+    kids = [
+        FlameNode((f"/x/site-packages/pkg{i}/m.py", 1, f"f{i}"), f"f{i}", f"family-{i:02d}", 1.0)
+        for i in range(30)
+    ]
+    root = ET.fromstring(render_svg(FlameNode(None, "all", "all", 30.0, kids)).encode())
+    legend = [t for t in root.iter(f"{SVG}text") if (t.text or "").startswith("family-")]
+    assert len(legend) == 30 and len({t.get("y") for t in legend}) > 1
+    assert all(float(t.get("x", 0)) + 6.6 * 9 <= 1200 for t in legend)
+    frames = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "16"]
+    assert min(float(r.get("y", 0)) for r in frames) > max(float(t.get("y", 0)) for t in legend)
