@@ -147,12 +147,12 @@ class ProfileReport:
     def to_console(self) -> str:
         """The two tables (and the memory peak and sites) as plain text for a terminal."""
         lines = [f"{self.title}: {self.total_time:.3f} s under cProfile"]
-        head = f"{'#':>3} {'calls':>9} {'own s':>9} {'own%':>6} {'cum s':>9} {'cum%':>6}  function"
+        head = f"{'#':>3} {'calls':>11} {'own s':>9} {'own%':>6} {'cum s':>9} {'cum%':>6}  function"
         for heading, rows in (("cumulative", self.by_cumulative), ("own", self.by_own)):
             lines += ["", f"top {len(rows)} by {heading} time", head]
             for i, r in enumerate(rows, 1):
                 lines.append(
-                    f"{i:>3} {r.calls_text:>9} {r.own_time:>9.4f} {100 * r.own_share:>6.2f} "
+                    f"{i:>3} {r.calls_text:>11} {r.own_time:>9.4f} {100 * r.own_share:>6.2f} "
                     f"{r.cumulative_time:>9.4f} {100 * r.cumulative_share:>6.2f}  "
                     f"{r.key[2]} ({r.location})"
                 )

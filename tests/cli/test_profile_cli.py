@@ -226,3 +226,29 @@ def test_py_spy_sampler_writes_its_graph(algo_bundle: Bundle, algo: Path, tmp_pa
     assert "py-spy" in ET.tostring(root, encoding="unicode")  # py-spy's graph, not ours
     assert "flame graph by py-spy" in report.files["report"].read_text()
     assert (tmp_path / "o" / "profile.pstats").is_file()
+
+
+def test_py_spy_failure_exits_1_with_its_message(
+    algo_bundle: Bundle,
+    algo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a py-spy that cannot attach (as in a container without ptrace): its own message, exit 1
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "py-spy"
+    fake.write_text("#!/bin/sh\necho 'Error: Permission Denied' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    out = tmp_path / "o"
+    code, stdout, err = _main(
+        _args(algo_bundle, algo, "--sampler", "py-spy", "--out", str(out)), capsys
+    )
+    assert (code, stdout) == (1, "")
+    assert err == (
+        f"rustybt profile: py-spy record exited 1 without writing "
+        f"{out / 'flamegraph.svg'}: Error: Permission Denied\n"
+    )
+    assert (out / "profile.pstats").is_file()  # the cProfile pass is kept
