@@ -59,7 +59,10 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
         ├── BenchmarkNotPicklable        (TypeError)
         ├── BenchmarkRunFailed           (RuntimeError)
         ├── DocMarkersNotFound           (ValueError)
-        └── ResultsNotComparable         (TypeError)
+        ├── ResultsNotComparable         (TypeError)
+        ├── InvalidProfileRequest        (ValueError)
+        ├── ProfilerUnavailable          (ImportError)
+        └── ProfilingFailed              (RuntimeError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -108,6 +111,7 @@ __all__ = [
     "InvalidField",
     "InvalidFrequency",
     "InvalidIndicatorArgument",
+    "InvalidProfileRequest",
     "InvalidReturnType",
     "InvalidSimulation",
     "InvalidSourceOption",
@@ -118,6 +122,8 @@ __all__ = [
     "NotATradingMinute",
     "OptimizationError",
     "OrderDuringInitialize",
+    "ProfilerUnavailable",
+    "ProfilingFailed",
     "ResultsError",
     "ResultsNotComparable",
     "RustybtError",
@@ -613,3 +619,16 @@ class DocMarkersNotFound(BenchmarkError, ValueError):
 class ResultsNotComparable(BenchmarkError, TypeError):
     """The functional-equivalence check met a workload result it cannot compare (a value whose
     ``==`` raises or does not answer a bool); the message names where in the result."""
+
+
+class InvalidProfileRequest(BenchmarkError, ValueError):
+    """A profile was asked with an argument it cannot take (an output folder that is a file or
+    cannot be created, an unknown sampler, ``top`` < 1); the message names it and the value."""
+
+class ProfilerUnavailable(BenchmarkError, ImportError):
+    """The sampler asked for (``py-spy``) is not installed; raised before anything runs."""
+
+
+class ProfilingFailed(BenchmarkError, RuntimeError):
+    """A profiler could not do its work: cProfile could not start (another profiler is active)
+    or ``py-spy record`` failed (the message has its exit status and last line)."""

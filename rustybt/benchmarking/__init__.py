@@ -4,7 +4,7 @@ It measures what the other layers built and decides whether an optimization is k
 candidate is accepted only when it is at least ``min_improvement`` faster than its baseline
 with statistical confidence and uses at most ``max_memory_increase`` more memory
 (:func:`decide`). It sits on top of :mod:`rustybt.optimization` and the engine; only the CLI
-(``rustybt bench``) imports it.
+(``rustybt bench``, ``rustybt profile``) imports it.
 
 - :mod:`~rustybt.benchmarking.models`: threshold, run, result set (JSON round trip);
 - :mod:`~rustybt.benchmarking.components`: component, baseline, alternative, report;
@@ -19,6 +19,10 @@ with statistical confidence and uses at most ``max_memory_increase`` more memory
   Markdown, ``docs/internal/benchmarks/decisions/``);
 - :mod:`~rustybt.benchmarking.workloads`: the built-in workload of ``rustybt bench evaluate``
   (the engine's dual-MA grid on a synthetic bundle).
+- :mod:`~rustybt.benchmarking.profiling`: cProfile tables, flame graph, memory profile of a call
+  or a backtest (``rustybt profile``), with :mod:`~rustybt.benchmarking.flamegraph` (call tree
+  and SVG from ``pstats``), :mod:`~rustybt.benchmarking.memprofile` (tracemalloc) and
+  :mod:`~rustybt.benchmarking.profilereport` (the tables).
 """
 
 from rustybt.benchmarking.components import (
@@ -42,11 +46,26 @@ from rustybt.benchmarking.equivalence import (
     describe_tolerance,
     first_difference,
 )
+from rustybt.benchmarking.flamegraph import FlameNode, call_tree, render_svg, write_flamegraph
+from rustybt.benchmarking.memprofile import AllocationSite, MemoryProfile, trace_memory
 from rustybt.benchmarking.models import (
     DATASET_SIZES,
     BenchmarkResult,
     BenchmarkResultSet,
     PerformanceThreshold,
+)
+from rustybt.benchmarking.profilereport import (
+    FunctionStats,
+    ProfileReport,
+    top_functions,
+    total_time,
+)
+from rustybt.benchmarking.profiling import (
+    PY_SPY_FORMATS,
+    SAMPLERS,
+    profile_backtest,
+    profile_call,
+    py_spy_executable,
 )
 from rustybt.benchmarking.runner import InterleavedRuns, environment, measure, run_interleaved
 from rustybt.benchmarking.sequential import (
@@ -77,7 +96,10 @@ __all__ = [
     "DATASET_SIZES",
     "DEFAULT_DECISIONS_DIR",
     "FLAG_CATEGORIES",
+    "PY_SPY_FORMATS",
+    "SAMPLERS",
     "STEP_STATUSES",
+    "AllocationSite",
     "AlternativeSolution",
     "BaselineImplementation",
     "BenchmarkResult",
@@ -86,15 +108,20 @@ __all__ = [
     "DecisionRecord",
     "DmaGrid",
     "EquivalenceCheck",
+    "FlameNode",
+    "FunctionStats",
     "InterleavedRuns",
     "Measure",
+    "MemoryProfile",
     "OptimizationComponent",
     "PerformanceReport",
     "PerformanceThreshold",
+    "ProfileReport",
     "RatioInterval",
     "SequentialEvaluation",
     "TestResult",
     "bootstrap_ratio_ci",
+    "call_tree",
     "cumulative_improvement",
     "cumulative_time_ratio",
     "decide",
@@ -107,11 +134,19 @@ __all__ = [
     "mann_whitney",
     "measure",
     "paired_t_test",
+    "profile_backtest",
+    "profile_call",
+    "py_spy_executable",
     "read_between_markers",
     "render_decision",
+    "render_svg",
     "resolve_optimizations",
     "run_interleaved",
+    "top_functions",
+    "total_time",
+    "trace_memory",
     "update_between_markers",
     "welch_t_test",
     "write_decisions",
+    "write_flamegraph",
 ]

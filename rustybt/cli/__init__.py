@@ -22,11 +22,21 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 
-from rustybt.cli import _bench, _bundles, _demo, _ingest, _optimize, _run, _sql, _zipline
+from rustybt.cli import (
+    _bench,
+    _bundles,
+    _demo,
+    _ingest,
+    _optimize,
+    _profile,
+    _run,
+    _sql,
+    _zipline,
+)
 
 __all__ = ["build_parser", "main"]
 
-_MODULES = (_ingest, _bundles, _demo, _run, _optimize, _sql, _zipline, _bench)
+_MODULES = (_ingest, _bundles, _demo, _run, _optimize, _profile, _sql, _zipline, _bench)
 _RST_LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
 _ROOT_HELP = "rustybt root (default: $RUSTYBT_ROOT or ~/.rustybt)"
 
