@@ -59,7 +59,8 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
         ├── BenchmarkNotPicklable        (TypeError)
         ├── BenchmarkRunFailed           (RuntimeError)
         ├── DocMarkersNotFound           (ValueError)
-        └── ResultsNotComparable         (TypeError)
+        ├── ResultsNotComparable         (TypeError)
+        └── BenchmarkInputNotFound       (FileNotFoundError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -83,6 +84,7 @@ __all__ = [
     "BackendUnavailable",
     "BadOrderParameters",
     "BenchmarkError",
+    "BenchmarkInputNotFound",
     "BenchmarkNotPicklable",
     "BenchmarkRunFailed",
     "BundleCorrupted",
@@ -613,3 +615,8 @@ class DocMarkersNotFound(BenchmarkError, ValueError):
 class ResultsNotComparable(BenchmarkError, TypeError):
     """The functional-equivalence check met a workload result it cannot compare (a value whose
     ``==`` raises or does not answer a bool); the message names where in the result."""
+
+
+class BenchmarkInputNotFound(BenchmarkError, FileNotFoundError):
+    """A benchmark report's input (a report JSON, or a folder of result-set JSONs) does not
+    exist, or the folder holds no result set; the message names the path."""

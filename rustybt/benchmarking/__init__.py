@@ -19,8 +19,15 @@ with statistical confidence and uses at most ``max_memory_increase`` more memory
   Markdown, ``docs/internal/benchmarks/decisions/``);
 - :mod:`~rustybt.benchmarking.workloads`: the built-in workload of ``rustybt bench evaluate``
   (the engine's dual-MA grid on a synthetic bundle).
+- :mod:`~rustybt.benchmarking.reportmodel`: what a report shows (configurations, comparisons,
+  the multiplicative waterfall), from a PerformanceReport or a folder of result sets;
+- :mod:`~rustybt.benchmarking.report` and :mod:`~rustybt.benchmarking.charts`: its Markdown,
+  JSON and PNG charts (``rustybt bench report``);
+- :mod:`~rustybt.benchmarking.tables`: the benchmark scripts' shared output (tables on the
+  console, in Markdown, JSON and docs; ``--json``/``--markdown``/``--update-doc``).
 """
 
+from rustybt.benchmarking.charts import speedup_waterfall, time_per_configuration
 from rustybt.benchmarking.components import (
     ALTERNATIVE_STATUSES,
     COMPONENT_STATUSES,
@@ -48,6 +55,23 @@ from rustybt.benchmarking.models import (
     BenchmarkResultSet,
     PerformanceThreshold,
 )
+from rustybt.benchmarking.report import (
+    CHART_FILES,
+    ReportFiles,
+    report_dict,
+    report_markdown,
+    write_report,
+)
+from rustybt.benchmarking.reportmodel import (
+    BenchmarkReport,
+    Comparison,
+    Configuration,
+    WaterfallStep,
+    format_seconds,
+    from_performance_report,
+    from_result_sets,
+    load_report_input,
+)
 from rustybt.benchmarking.runner import InterleavedRuns, environment, measure, run_interleaved
 from rustybt.benchmarking.sequential import (
     FLAG_CATEGORIES,
@@ -69,10 +93,12 @@ from rustybt.benchmarking.statistics import (
     paired_t_test,
     welch_t_test,
 )
+from rustybt.benchmarking.tables import Column, ScriptReport, Table, add_output_flags, emit
 from rustybt.benchmarking.workloads import DmaGrid, make_dma_grid
 
 __all__ = [
     "ALTERNATIVE_STATUSES",
+    "CHART_FILES",
     "COMPONENT_STATUSES",
     "DATASET_SIZES",
     "DEFAULT_DECISIONS_DIR",
@@ -80,8 +106,12 @@ __all__ = [
     "STEP_STATUSES",
     "AlternativeSolution",
     "BaselineImplementation",
+    "BenchmarkReport",
     "BenchmarkResult",
     "BenchmarkResultSet",
+    "Column",
+    "Comparison",
+    "Configuration",
     "Decision",
     "DecisionRecord",
     "DmaGrid",
@@ -92,16 +122,26 @@ __all__ = [
     "PerformanceReport",
     "PerformanceThreshold",
     "RatioInterval",
+    "ReportFiles",
+    "ScriptReport",
     "SequentialEvaluation",
+    "Table",
     "TestResult",
+    "WaterfallStep",
+    "add_output_flags",
     "bootstrap_ratio_ci",
     "cumulative_improvement",
     "cumulative_time_ratio",
     "decide",
     "describe_tolerance",
+    "emit",
     "environment",
     "evaluate_sequence",
     "first_difference",
+    "format_seconds",
+    "from_performance_report",
+    "from_result_sets",
+    "load_report_input",
     "log_ratio_ci",
     "make_dma_grid",
     "mann_whitney",
@@ -109,9 +149,14 @@ __all__ = [
     "paired_t_test",
     "read_between_markers",
     "render_decision",
+    "report_dict",
+    "report_markdown",
     "resolve_optimizations",
     "run_interleaved",
+    "speedup_waterfall",
+    "time_per_configuration",
     "update_between_markers",
     "welch_t_test",
     "write_decisions",
+    "write_report",
 ]
