@@ -14,8 +14,9 @@ a folder of ``BenchmarkResultSet`` JSON files, or an already built
 
 With ``update_doc`` the same Markdown, its image links made relative to the document's
 folder, replaces the block between ``<!-- BENCHMARK:<marker>:START/END -->`` of that file
-(:func:`~rustybt.benchmarking.docfigures.update_between_markers`). Every file is written
-atomically; the same input gives the same bytes (no timestamps are added).
+(:func:`~rustybt.benchmarking.docfigures.update_between_markers`); its markers are checked
+before anything is written. Every file is written atomically; the same input gives the same
+bytes (no timestamps are added).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 from rustybt._fs import atomic_write
 from rustybt.benchmarking.charts import speedup_waterfall, time_per_configuration
 from rustybt.benchmarking.components import PerformanceReport
-from rustybt.benchmarking.docfigures import update_between_markers
+from rustybt.benchmarking.docfigures import read_between_markers, update_between_markers
 from rustybt.benchmarking.reportmodel import (
     BenchmarkReport,
     Comparison,
@@ -173,10 +174,12 @@ def write_report(source: BenchmarkReport | PerformanceReport | str | Path,
         BenchmarkInputNotFound: The input path does not exist or holds no result set.
         InvalidBenchmarkRecord: The input is not a valid record (the file is named).
         InsufficientRuns: A configuration has fewer than two runs.
-        DocMarkersNotFound: ``update_doc`` lacks the markers of ``marker`` (nothing written
-            there; the folder's files are written).
+        DocMarkersNotFound: ``update_doc`` lacks the markers of ``marker`` (checked first:
+            nothing is written).
     """
     report = _as_report(source, title)
+    if update_doc is not None:
+        read_between_markers(update_doc, marker)  # fail before writing anything
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     charts = {CHART_FILES["time_per_configuration"]: time_per_configuration(report),
