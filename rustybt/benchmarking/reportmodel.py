@@ -75,7 +75,7 @@ class Configuration:
 
     @property
     def ci(self) -> tuple[float, float]:
-        """95 % interval of the mean wall time."""
+        """95% interval of the mean wall time."""
         return self.results.ci95
 
 
@@ -183,10 +183,10 @@ def _need_two(s: BenchmarkResultSet) -> BenchmarkResultSet:
     return s
 
 
-def compare(name: str, layer: str, baseline: BenchmarkResultSet,
-            optimized: BenchmarkResultSet, threshold: PerformanceThreshold, *, status: str,
-            in_chain: bool, flag: str | None = None,
-            reasons: tuple[str, ...] = ()) -> Comparison:
+def _compare(name: str, layer: str, baseline: BenchmarkResultSet,
+             optimized: BenchmarkResultSet, threshold: PerformanceThreshold, *, status: str,
+             in_chain: bool, flag: str | None = None,
+             reasons: tuple[str, ...] = ()) -> Comparison:
     """The statistics of ``optimized`` against ``baseline`` (module docstring)."""
     b, c = _need_two(baseline), _need_two(optimized)
     paired = _interleaved(b, c)
@@ -205,9 +205,9 @@ def from_performance_report(report: PerformanceReport) -> BenchmarkReport:
         if comp.baseline is None or comp.optimized is None:
             not_measured.append((comp.name, comp.status))
             continue
-        comparisons.append(compare(comp.name, comp.category, comp.baseline, comp.optimized, th,
-                                   status=comp.status, in_chain=comp.status == "accepted",
-                                   flag=comp.flag, reasons=tuple(comp.reasons)))
+        comparisons.append(_compare(comp.name, comp.category, comp.baseline, comp.optimized, th,
+                                    status=comp.status, in_chain=comp.status == "accepted",
+                                    flag=comp.flag, reasons=tuple(comp.reasons)))
     first = report.baseline.results
     if first is None and comparisons:
         first = comparisons[0].baseline
@@ -238,8 +238,8 @@ def from_result_sets(sets: list[BenchmarkResultSet], title: str = "Benchmark rep
             status, reasons = ("accepted" if d.accepted else "rejected"), d.reasons
         except InsufficientRuns as exc:
             status, reasons = "undecided", (str(exc),)
-        comparisons.append(compare(cur.name, cur.name, prev, cur, th, status=status,
-                                   in_chain=True, reasons=tuple(reasons)))
+        comparisons.append(_compare(cur.name, cur.name, prev, cur, th, status=status,
+                                    in_chain=True, reasons=tuple(reasons)))
     configs = [Configuration(sets[0].name, _need_two(sets[0]))]
     configs += [Configuration(c.name, c.optimized, c.status) for c in comparisons]
     return BenchmarkReport(title, f"{len(sets)} result sets", th, tuple(configs),
