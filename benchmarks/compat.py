@@ -13,12 +13,14 @@ and the share of it spent inside the portal's methods.
 
 Target (issue 4): the shim's get_history_window ≥ 5× faster than zipline's with DataFrame output
 and zipline's rounding.
+
+Output (``rustybt.benchmarking.tables``): tables on the console; ``--json``, ``--markdown`` and
+``--update-doc FILE`` (between ``<!-- BENCHMARK:compat:START/END -->``) as every script has.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -35,6 +37,13 @@ import pandas as pd  # noqa: E402
 from _timing import per_call_us  # noqa: E402
 
 from rustybt import ingest, register, unregister  # noqa: E402
+from rustybt.benchmarking.tables import (  # noqa: E402
+    Column,
+    ScriptReport,
+    Table,
+    add_output_flags,
+    emit,
+)
 from rustybt.compat.zipline import ArrowDailyBarReader  # noqa: E402
 from rustybt.compat.zipline.reference import build_zipline_world  # noqa: E402
 from rustybt.compat.zipline.reference_algo import run_compat_algorithm  # noqa: E402
@@ -73,22 +82,36 @@ class TimedPortal:
         return timed
 
 
-def _row(case: str, shim: float, zipline: float) -> dict[str, Any]:
+CALL_COLUMNS = [
+    Column("case", "case (µs per call, median)", width=56),
+    Column("shim_us", "shim", "{value:,.1f}", "right", width=10),
+    Column("zipline_us", "zipline", "{value:,.1f}", "right", width=10),
+    Column("ratio", "ratio", "{value:.1f}x", "right", width=7),
+    Column("target", "target", missing=""),
+]
+
+
+def _row(table: Table, case: str, shim: float, zipline: float) -> dict[str, Any]:
     ratio = zipline / shim
-    mark = ""
+    mark = None
     if case.startswith("get_history_window") and "array" not in case:
         mark = "ok" if ratio >= TARGET_RATIO else "MISS"
-    print(f"{case:<58}{shim:>10,.1f}{zipline:>12,.1f}{ratio:>8.1f}x {mark}", flush=True)
-    return {"case": case, "shim_us": shim, "zipline_us": zipline, "ratio": ratio}
+    return table.add(case=case, shim_us=shim, zipline_us=zipline, ratio=ratio, target=mark)
 
 
 def bench_calls(
-    z: Any, shim: Any, assets: list[Any], sessions: pd.DatetimeIndex, n_calls: int, repeats: int
+    report: ScriptReport,
+    z: Any,
+    shim: Any,
+    assets: list[Any],
+    sessions: pd.DatetimeIndex,
+    n_calls: int,
+    repeats: int,
 ) -> list[dict[str, Any]]:
     rng = random.Random(0)
     lo = 120
     rows = []
-    print(f"{'case (µs per call, median)':<58}{'shim':>10}{'zipline':>12}{'ratio':>9}")
+    table = report.table("calls", CALL_COLUMNS)
     for n_assets in (1, 10):
         subset = assets[:n_assets]
         for field in ("close", "price"):
@@ -100,13 +123,15 @@ def bench_calls(
                 case = f"get_history_window {n_assets:>2} assets {field} n=20 {order}"
                 zt = per_call_us(z.get_history_window, calls, repeats)
                 st = per_call_us(shim.get_history_window, calls, repeats)
-                rows.append(_row(case, st, zt))
+                rows.append(_row(table, case, st, zt))
         calls = [(subset, e, 20, "1d", "close", "daily") for e in sessions[lo : lo + n_calls]]
         at = per_call_us(
             lambda *a: shim.get_history_window(*a, return_type="array"), calls, repeats
         )
         zt = per_call_us(z.get_history_window, calls, repeats)
-        rows.append(_row(f"get_history_window {n_assets:>2} assets close array (shim)", at, zt))
+        rows.append(
+            _row(table, f"get_history_window {n_assets:>2} assets close array (shim)", at, zt)
+        )
     for field in ("close", "price", "volume"):
         calls = [
             (assets[i % len(assets)], field, s, "daily")
@@ -114,37 +139,49 @@ def bench_calls(
         ]
         zt = per_call_us(z.get_spot_value, calls, repeats)
         st = per_call_us(shim.get_spot_value, calls, repeats)
-        rows.append(_row(f"get_spot_value 1 asset {field}", st, zt))
+        rows.append(_row(table, f"get_spot_value 1 asset {field}", st, zt))
     return rows
 
 
 def bench_backtest(
-    world: Any, shim: Any, sessions: pd.DatetimeIndex, n_assets: int, n_sessions: int
+    report: ScriptReport,
+    world: Any,
+    shim: Any,
+    sessions: pd.DatetimeIndex,
+    n_assets: int,
+    n_sessions: int,
 ) -> list[dict[str, Any]]:
     start, end = sessions[30], sessions[min(len(sessions) - 1, 30 + n_sessions)]
     rows = []
-    print(f"\nbacktest {n_assets} assets, {start.date()}..{end.date()} (daily)")
-    print(f"{'portal':<12}{'total s':>10}{'in portal s':>13}{'share':>8}{'calls':>9}")
+    table = report.table(
+        "backtest",
+        [
+            Column("portal", "portal", width=10),
+            Column("total_s", "total s", "{value:.2f}", "right", width=8),
+            Column("portal_s", "in portal s", "{value:.2f}", "right"),
+            Column("share", "share", "{value:.0%}", "right", width=6),
+            Column("calls", "calls", "{value:,}", "right", width=7),
+        ],
+        title=f"backtest {n_assets} assets, {start.date()}..{end.date()} (daily)",
+    )
     results = {}
     for label, portal in (("zipline", world.data_portal), ("shim", shim)):
         timed = TimedPortal(portal)
         t0 = time.perf_counter()
         perf = run_compat_algorithm(timed, world.calendar, start, end, list(range(n_assets)))
         total = time.perf_counter() - t0
-        share = timed.ns / 1e9 / total
         results[label] = perf
-        print(f"{label:<12}{total:>10.2f}{timed.ns / 1e9:>13.2f}{share:>8.0%}{timed.calls:>9,}")
         rows.append(
-            {
-                "portal": label,
-                "total_s": total,
-                "portal_s": timed.ns / 1e9,
-                "share": share,
-                "calls": timed.calls,
-            }
+            table.add(
+                portal=label,
+                total_s=total,
+                portal_s=timed.ns / 1e9,
+                share=timed.ns / 1e9 / total,
+                calls=timed.calls,
+            )
         )
     same = results["zipline"]["portfolio_value"].equals(results["shim"]["portfolio_value"])
-    print(
+    report.text(
         f"identical portfolio_value: {same}; "
         f"backtest speed-up {rows[0]['total_s'] / rows[1]['total_s']:.2f}x, "
         f"portal time ratio {rows[0]['portal_s'] / rows[1]['portal_s']:.1f}x"
@@ -153,13 +190,14 @@ def bench_backtest(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark; print medians and ratios (optionally write JSON)."""
+    """Run the benchmark; print medians and ratios (``--json``/``--markdown``/``--update-doc``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small bundle and short backtest")
     parser.add_argument("--assets", type=int, default=None, help="assets in the bundle")
     parser.add_argument("--years", type=float, default=None, help="years of daily bars")
-    parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    add_output_flags(parser, "compat")
     args = parser.parse_args(argv)
+    report = ScriptReport("compat")
     assets = args.assets or (20 if args.quick else 100)
     years = args.years or (2.0 if args.quick else 5.0)
     n_calls, repeats = (200, 5) if args.quick else (500, 7)
@@ -175,13 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             bundle = ingest(name, root=root)
         finally:
             unregister(name)
-        print(
+        report.text(
             f"bundle: {assets} assets × {len(bundle.sessions)} sessions "
             f"(ingest {time.perf_counter() - t0:.1f} s)"
         )
         t0 = time.perf_counter()
         world = build_zipline_world(bundle, root / "zipline")
-        print(f"zipline world written in {time.perf_counter() - t0:.1f} s")
+        report.log(f"zipline world written in {time.perf_counter() - t0:.1f} s")
 
         t0 = time.perf_counter()
         shim = DataPortal(
@@ -202,17 +240,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         t0 = time.perf_counter()
         DataPortal(world.asset_finder, world.calendar, world.first_trading_day, **kwargs)
         again = time.perf_counter() - t0
-        print(
+        report.text(
             f"shim construction: rustybt readers {built * 1000:.0f} ms; zipline readers "
-            f"{converted * 1000:.0f} ms first (conversion), {again * 1000:.0f} ms second\n"
+            f"{converted * 1000:.0f} ms first (conversion), {again * 1000:.0f} ms second"
         )
+        report.data["construction_ms"] = {
+            "rustybt_readers": built * 1000,
+            "zipline_readers_first": converted * 1000,
+            "zipline_readers_second": again * 1000,
+        }
 
         za = world.assets()
         sessions = pd.DatetimeIndex(bundle.sessions)
-        rows = bench_calls(world.data_portal, shim, za, sessions, n_calls, repeats)
-        backtest = bench_backtest(world, shim, sessions, backtest_assets, backtest_sessions)
-    if args.json:
-        args.json.write_text(json.dumps({"calls": rows, "backtest": backtest}, indent=2))
+        bench_calls(report, world.data_portal, shim, za, sessions, n_calls, repeats)
+        bench_backtest(report, world, shim, sessions, backtest_assets, backtest_sessions)
+    emit(report, args)
     return 0
 
 

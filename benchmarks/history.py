@@ -9,13 +9,14 @@ zipline / rustybt from the same run.
     .venv/bin/python benchmarks/history.py                  # the figures in docs/performance
 
 Options set the sizes (``--assets``, ``--years``, ``--minute-assets``, ``--minute-sessions``);
-``--no-zipline`` times rustybt alone.
+``--no-zipline`` times rustybt alone. Output (``rustybt.benchmarking.tables``): the table on the
+console; ``--json``, ``--markdown`` and ``--update-doc FILE`` (between
+``<!-- BENCHMARK:history:START/END -->``, or ``--marker NAME``) as every script has.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -37,6 +38,12 @@ sys.path.insert(0, str(REPO))
 from _timing import per_call_us  # noqa: E402
 
 from rustybt import ArrowDataPortal, HistoryCache, ingest, register  # noqa: E402
+from rustybt.benchmarking.tables import (  # noqa: E402
+    Column,
+    ScriptReport,
+    add_output_flags,
+    emit,
+)
 from rustybt.data.bundles.sources.synthetic import synthetic_ingest  # noqa: E402
 
 TARGETS_US = {  # daily medians from the issue
@@ -47,37 +54,30 @@ TARGETS_US = {  # daily medians from the issue
 }
 
 
-class Table:
-    """Rows of (case, rustybt µs, zipline µs, ratio), printed as they come."""
+def _target(target: float, row: dict[str, Any]) -> str:
+    return f"≤ {target:g} µs: " + ("met" if row["rustybt"] <= target else "missed")
 
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        print(f"{'case':<52}{'rustybt µs':>12}{'zipline µs':>12}{'ratio':>9}{'target':>9}")
+
+COLUMNS = [
+    Column("case", "case", width=52),
+    Column("rustybt", "rustybt", "{value:,.2f} {row[unit]}", "right", width=12),
+    Column("zipline", "zipline", "{value:,.1f} {row[unit]}", "right", width=12),
+    Column("ratio", "zipline / rustybt", lambda v, _: f"{v:,.0f}×", "right"),
+    Column("target", "target", _target, missing=""),
+]
+
+
+class HistoryTable:
+    """Rows of (case, rustybt, zipline, ratio, target) of the report, printed as they come."""
+
+    def __init__(self, report: ScriptReport) -> None:
+        self.report = report
+        self.table = report.table("history", COLUMNS)
 
     def add(self, case: str, ours: float, theirs: float | None = None, unit: str = "µs") -> None:
         ratio = None if theirs is None else theirs / ours
-        target = TARGETS_US.get(case)
-        row = {"case": case, "rustybt": ours, "zipline": theirs, "ratio": ratio,
-               "target": target, "unit": unit}
-        self.rows.append(row)
-        z = "-" if theirs is None else f"{theirs:,.1f}"
-        r = "-" if ratio is None else f"{ratio:,.0f}x"
-        t = "" if target is None else (f"≤{target:g} " + ("ok" if ours <= target else "MISS"))
-        print(f"{case:<52}{ours:>12,.2f}{z:>12}{r:>9}{t:>9}", flush=True)
-
-
-    def markdown(self) -> str:
-        """The rows as a Markdown table."""
-        out = ["| case | rustybt | zipline | zipline / rustybt | target |",
-               "|---|---:|---:|---:|---|"]
-        for r in self.rows:
-            unit = r["unit"]
-            z = "–" if r["zipline"] is None else f"{r['zipline']:,.1f} {unit}"
-            ratio = "–" if r["ratio"] is None else f"{r['ratio']:,.0f}×"
-            t = r["target"]
-            tgt = "" if t is None else f"≤ {t:g} µs: " + ("met" if r["rustybt"] <= t else "missed")
-            out.append(f"| {r['case']} | {r['rustybt']:,.2f} {unit} | {z} | {ratio} | {tgt} |")
-        return "\n".join(out) + "\n"
+        self.table.add(case=case, rustybt=ours, zipline=theirs, ratio=ratio,
+                       target=TARGETS_US.get(case), unit=unit)
 
 
 def _ingest(root: Path, name: str, **params: Any) -> Any:
@@ -144,7 +144,7 @@ def _fresh_open_ms(script: str, *args: str, runs: int = 5) -> float:
     return statistics.median(times)
 
 
-def daily_cases(table: Table, p: ArrowDataPortal, zw: Any, repeats: int, batch: int,
+def daily_cases(table: HistoryTable, p: ArrowDataPortal, zw: Any, repeats: int, batch: int,
                 zbatch: int, rng: np.random.Generator) -> None:
     sessions = p.sessions
     finder = p.asset_finder
@@ -214,7 +214,7 @@ def daily_cases(table: Table, p: ArrowDataPortal, zw: Any, repeats: int, batch: 
         table.add(f"spot {field}", ours, theirs)
 
 
-def minute_cases(table: Table, p: ArrowDataPortal, zw: Any, repeats: int, batch: int,
+def minute_cases(table: HistoryTable, p: ArrowDataPortal, zw: Any, repeats: int, batch: int,
                  zbatch: int, rng: np.random.Generator) -> None:
     p.store("minute")
     minutes = p.calendar_index.minutes
@@ -262,7 +262,7 @@ def minute_cases(table: Table, p: ArrowDataPortal, zw: Any, repeats: int, batch:
                   lambda a, d: zp.get_spot_value(a, "close", d, "minute"), zspots, repeats))
 
 
-def cache_cases(table: Table, bundle: Any, repeats: int, batch: int,
+def cache_cases(table: HistoryTable, bundle: Any, repeats: int, batch: int,
                 rng: np.random.Generator) -> dict[str, Any]:
     """Repeated passes over the same windows (an optimizer's parameter sweep), with and
     without HistoryCache, plus a single pass where the cache can only add overhead."""
@@ -298,9 +298,9 @@ def cache_cases(table: Table, bundle: Any, repeats: int, batch: int,
         single = statistics.median(samples)
         table.add(f"cache: single pass {label}, cached (all misses)", single)
         verdict = "YES" if gain >= 0.05 else "NO"
-        print(f"  -> HistoryCache beats the uncached path by >=5% on repeated {label}: "
-              f"{verdict} ({gain:+.0%}); on a single pass it costs "
-              f"{(single - uncached) / uncached:+.0%}", flush=True)
+        table.report.log(f"  -> HistoryCache beats the uncached path by >=5% on repeated "
+                         f"{label}: {verdict} ({gain:+.0%}); on a single pass it costs "
+                         f"{(single - uncached) / uncached:+.0%}")
         out[label] = {"gain": gain, "beats_5pct": gain >= 0.05,
                       "single_pass_overhead": (single - uncached) / uncached}
     return out
@@ -317,10 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-zipline", action="store_true", help="time rustybt only")
     ap.add_argument("--no-minute", action="store_true", help="skip the minute bundle")
     ap.add_argument("--root", type=Path, default=None, help="work dir (default: a temp dir)")
-    ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
-    ap.add_argument("--markdown", type=Path, default=None,
-                    help="also write the table as Markdown (pasted into docs/performance)")
+    add_output_flags(ap, "history")
     args = ap.parse_args(argv)
+    report = ScriptReport("history")
+    log = report.log
     q = args.quick
     n_assets = args.assets or (50 if q else 500)
     years = args.years or (2.0 if q else 10.0)
@@ -329,24 +329,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeats, batch, zbatch = (5, 400, 40) if q else (9, 2000, 200)
     rng = np.random.default_rng(42)
     root = args.root or Path(tempfile.mkdtemp(prefix="rustybt-bench-"))
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}; "
-          f"work dir {root}")
+    log(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}; "
+        f"work dir {root}")
     t0 = time.perf_counter()
     daily = _ingest(root, "bench_daily", n_assets=n_assets, years=years)
-    print(f"daily bundle: {n_assets} assets x {years:g} years, ingest "
-          f"{time.perf_counter() - t0:.1f} s")
+    log(f"daily bundle: {n_assets} assets x {years:g} years, ingest "
+        f"{time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     p = ArrowDataPortal(daily)
     size = p.store("daily").path.stat().st_size / 2**20
-    print(f"daily store built in {time.perf_counter() - t0:.2f} s ({size:.0f} MB)")
+    log(f"daily store built in {time.perf_counter() - t0:.2f} s ({size:.0f} MB)")
     zw = None
     if not args.no_zipline:
         t0 = time.perf_counter()
         zw = _zipline_world(daily, root / "zipline_daily")
-        print("zipline world: " + ("not installed" if zw is None else
-                                   f"written in {time.perf_counter() - t0:.1f} s"))
-    print()
-    table = Table()
+        log("zipline world: " + ("not installed" if zw is None else
+                                 f"written in {time.perf_counter() - t0:.1f} s"))
+    log()
+    table = HistoryTable(report)
     daily_cases(table, p, zw, repeats, batch, zbatch, rng)
     ours = _fresh_open_ms(_OPEN, str(daily.path))
     theirs = None
@@ -358,24 +358,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         years_m = m_sessions / 252.0
         t0 = time.perf_counter()
         mb = _ingest(root, "bench_minute", n_assets=m_assets, years=years_m, minute=True)
-        print(f"\nminute bundle: {m_assets} assets x {m_sessions} sessions, ingest "
-              f"{time.perf_counter() - t0:.1f} s")
+        log(f"\nminute bundle: {m_assets} assets x {m_sessions} sessions, ingest "
+            f"{time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
         mp = ArrowDataPortal(mb)
         mp.store("minute")
         msize = mp.store("minute").path.stat().st_size / 2**20
-        print(f"minute store built in {time.perf_counter() - t0:.2f} s ({msize:.0f} MB)")
+        log(f"minute store built in {time.perf_counter() - t0:.2f} s ({msize:.0f} MB)")
         mzw = None
         if not args.no_zipline:
             t0 = time.perf_counter()
             mzw = _zipline_world(mb, root / "zipline_minute")
             if mzw is not None:
-                print(f"zipline minute world written in {time.perf_counter() - t0:.1f} s")
+                log(f"zipline minute world written in {time.perf_counter() - t0:.1f} s")
         minute_cases(table, mp, mzw, repeats, min(batch, 1000), zbatch, rng)
-    if args.json:
-        args.json.write_text(json.dumps({"rows": table.rows, "cache": cache}, indent=1))
-    if args.markdown:
-        args.markdown.write_text(table.markdown())
+    report.data["cache"] = cache
+    emit(report, args)
     return 0
 
 

@@ -4,6 +4,10 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/sql.py            # daily 500 assets × 10 years + minute case
     .venv/bin/python benchmarks/sql.py --quick    # small sizes, a few seconds
+    .venv/bin/python benchmarks/sql.py --update-doc docs/user-guide/sql.md  # the doc's figures
+
+Output (``rustybt.benchmarking.tables``): tables on the console; ``--json``, ``--markdown`` and
+``--update-doc FILE`` (between ``<!-- BENCHMARK:sql:START/END -->``) as every script has.
 
 It ingests synthetic bundles into a temporary root (Engineer 1's
 ``rustybt.data.bundles.sources.synthetic`` when available, else a local random-walk writer),
@@ -39,7 +43,7 @@ import polars as pl
 import pyarrow.dataset as pds
 
 from rustybt import Bundle, BundleError, ingest, load, register
-from rustybt.benchmarking.docfigures import update_between_markers
+from rustybt.benchmarking.tables import Column, ScriptReport, Table, add_output_flags, emit
 from rustybt.data.bundles.sources.synthetic import synthetic_ingest
 from rustybt.data.sql.engine import BundleSQL
 
@@ -104,21 +108,15 @@ def _polars_rolling(frame: pl.DataFrame) -> object:
     )
 
 
-_LINES: list[str] = []
+WAYS = [
+    Column("way", "way", width=36),
+    Column("median_s", "median s", "{value:.3f}", "right"),
+    Column("ratio", "ratio to rustybt SQL", "{value:.2f}", "right"),
+]
 
 
-def emit(line: str = "") -> None:
-    """Print a report line and keep it for --update-doc."""
-    print(line, flush=True)
-    _LINES.append(line)
-
-
-def update_doc(path: Path) -> None:
-    """Replace the ``sql`` block of ``path`` (its BENCHMARK markers) with this run's report."""
-    update_between_markers(path, "sql", "\n".join(_LINES))
-
-
-def _compare(name: str, s: BundleSQL, rel: str, t: str, folder: Path, repeat: int) -> float:
+def _compare(report: ScriptReport, name: str, s: BundleSQL, rel: str, t: str, folder: Path,
+             repeat: int) -> tuple[Table, float]:
     query = SQL_ROLLING.format(rel=rel, t=t)
     t0 = time.perf_counter()
     table = pds.dataset(sorted(str(p) for p in folder.glob("*.parquet"))).to_table()
@@ -133,14 +131,15 @@ def _compare(name: str, s: BundleSQL, rel: str, t: str, folder: Path, repeat: in
         "Polars .over() (in memory)": _median(lambda: _polars_rolling(plf), repeat),
     }
     base = res["rustybt SQL (reads Parquet)"]
-    emit(
-        f"\n### {name}: {rows:,} rows (pandas/Polars load from Parquet first: {load_arrow:.3f} s)\n"
+    out = report.table(
+        name,
+        WAYS,
+        title=f"{name}: {rows:,} rows (pandas/Polars load from Parquet first: "
+        f"{load_arrow:.3f} s)",
     )
-    emit("| way | median s | ratio to rustybt SQL |")
-    emit("|---|---|---|")
     for way, sec in res.items():
-        emit(f"| {way} | {sec:.3f} | {sec / base:.2f} |")
-    return base
+        out.add(way=way, median_s=sec, ratio=sec / base)
+    return out, base
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,10 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--minute-assets", type=int, default=100)
     p.add_argument("--minute-days", type=int, default=60)
     p.add_argument("--first-runs", type=int, default=3, help="fresh processes per first-query case")
-    p.add_argument("--update-doc", default=None, help="write the report into this Markdown file")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--root", default=None, help="reuse this root (default: a temp dir)")
+    add_output_flags(p, "sql")
     args = p.parse_args(argv)
+    report = ScriptReport("sql")
     if args.quick:
         args.assets, args.years, args.minute_assets, args.minute_days, args.repeat = (
             100, 2, 5, 5, 3)  # fmt: skip
@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         root,
     )
     cmd = " ".join([".venv/bin/python", "benchmarks/sql.py", *(argv or sys.argv[1:])])
-    emit(f"Measured by `{cmd}`.")
-    emit(
+    report.text(
+        f"Measured by `{cmd}`.\n"
         f"Synthetic bundles (rustybt.data.bundles.sources.synthetic): daily {args.assets} assets "
         f"× {args.years:g} years; minute {args.minute_assets} assets × {args.minute_days} "
         f"sessions (ingest/load {time.perf_counter() - t:.1f} s). Medians of {args.repeat} runs; "
@@ -182,30 +182,42 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.getloadavg()[0]:.1f} (other work on the shared machine adds noise)."
     )
     query = SQL_ROLLING.format(rel="daily_bars", t="date")
-    emit("\n### First query in a fresh process: `BundleSQL(bundle)` + 20-day rolling mean/std\n")
-    emit(f"Median of {args.first_runs} fresh processes (imports not counted). Cold = the sessions")
-    emit("cache under `.cache/<version>/sql/` is absent, so the exchange calendar is built.\n")
-    emit("| sessions cache | view setup s | setup + query s | target |")
-    emit("|---|---|---|---|")
+    first = report.table(
+        "first_query",
+        [
+            Column("cache", "sessions cache"),
+            Column("setup_s", "view setup s", "{value:.3f}", "right"),
+            Column("total_s", "setup + query s", "{value:.3f}", "right"),
+            Column("target", "target"),
+        ],
+        title="First query in a fresh process: `BundleSQL(bundle)` + 20-day rolling mean/std",
+        note=f"Median of {args.first_runs} fresh processes (imports not counted). Cold = the "
+        "sessions cache under `.cache/<version>/sql/` is absent, so the exchange calendar is "
+        "built.",
+    )
     for cold in (True, False):
         runs = [_first_query(daily, query, cold) for _ in range(args.first_runs)]
-        setup = statistics.median(r["setup"] for r in runs)
-        total = statistics.median(r["total"] for r in runs)
-        emit(f"| {'cold' if cold else 'warm'} | {setup:.3f} | {total:.3f} | ≤ 0.3 s |")
+        first.add(
+            cache="cold" if cold else "warm",
+            setup_s=statistics.median(r["setup"] for r in runs),
+            total_s=statistics.median(r["total"] for r in runs),
+            target="≤ 0.3 s",
+        )
     with BundleSQL(daily) as s:
         helper = _median(lambda: s.rolling(WINDOW, stats=("mean", "std")), args.repeat)
-        base = _compare("daily", s, "daily_bars", "date", daily.daily_dir, args.repeat)
-        emit(f"| `BundleSQL.rolling(20)` (session grid, adjusted as history() sees it) "
-             f"| {helper:.3f} | {helper / base:.2f} |")  # fmt: skip
+        table, base = _compare(report, "daily", s, "daily_bars", "date", daily.daily_dir,
+                               args.repeat)  # fmt: skip
+        table.add(way="`BundleSQL.rolling(20)` (session grid, adjusted as history() sees it)",
+                  median_s=helper, ratio=helper / base)  # fmt: skip
     with BundleSQL(minute) as s:
         helper = _median(
             lambda: s.rolling(WINDOW, stats=("mean", "std"), frequency="minute"), args.repeat
         )
-        base = _compare("minute", s, "minute_bars", "dt", minute.minute_dir, args.repeat)
-        emit(f"| `BundleSQL.rolling(20, frequency='minute')` (every market minute, adjusted) "
-             f"| {helper:.3f} | {helper / base:.2f} |")  # fmt: skip
-    if args.update_doc:
-        update_doc(Path(args.update_doc))
+        table, base = _compare(report, "minute", s, "minute_bars", "dt", minute.minute_dir,
+                               args.repeat)  # fmt: skip
+        table.add(way="`BundleSQL.rolling(20, frequency='minute')` (every market minute, "
+                  "adjusted)", median_s=helper, ratio=helper / base)  # fmt: skip
+    emit(report, args)
     if not args.root:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -62,7 +62,8 @@ so ``except ValueError`` keeps working while ``except RustybtError`` catches the
         ├── ResultsNotComparable         (TypeError)
         ├── InvalidProfileRequest        (ValueError)
         ├── ProfilerUnavailable          (ImportError)
-        └── ProfilingFailed              (RuntimeError)
+        ├── ProfilingFailed              (RuntimeError)
+        └── BenchmarkInputNotFound       (FileNotFoundError)
 
     RustybtWarning (UserWarning)
     └── IngestWarning
@@ -86,6 +87,7 @@ __all__ = [
     "BackendUnavailable",
     "BadOrderParameters",
     "BenchmarkError",
+    "BenchmarkInputNotFound",
     "BenchmarkNotPicklable",
     "BenchmarkRunFailed",
     "BundleCorrupted",
@@ -625,6 +627,7 @@ class InvalidProfileRequest(BenchmarkError, ValueError):
     """A profile was asked with an argument it cannot take (an output folder that is a file or
     cannot be created, an unknown sampler, ``top`` < 1); the message names it and the value."""
 
+
 class ProfilerUnavailable(BenchmarkError, ImportError):
     """The sampler asked for (``py-spy``) is not installed; raised before anything runs."""
 
@@ -632,3 +635,8 @@ class ProfilerUnavailable(BenchmarkError, ImportError):
 class ProfilingFailed(BenchmarkError, RuntimeError):
     """A profiler could not do its work: cProfile could not start (another profiler is active)
     or ``py-spy record`` failed (the message has its exit status and last line)."""
+
+
+class BenchmarkInputNotFound(BenchmarkError, FileNotFoundError):
+    """A benchmark report's input (a report JSON, or a folder of result-set JSONs) does not
+    exist, or the folder holds no result set; the message names the path."""

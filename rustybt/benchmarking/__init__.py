@@ -18,13 +18,20 @@ with statistical confidence and uses at most ``max_memory_increase`` more memory
 - :mod:`~rustybt.benchmarking.decisions`: one decision record per optimization (JSON and
   Markdown, ``docs/internal/benchmarks/decisions/``);
 - :mod:`~rustybt.benchmarking.workloads`: the built-in workload of ``rustybt bench evaluate``
-  (the engine's dual-MA grid on a synthetic bundle).
+  (the engine's dual-MA grid on a synthetic bundle);
 - :mod:`~rustybt.benchmarking.profiling`: cProfile tables, flame graph, memory profile of a call
   or a backtest (``rustybt profile``), with :mod:`~rustybt.benchmarking.flamegraph` (call tree
   and SVG from ``pstats``), :mod:`~rustybt.benchmarking.memprofile` (tracemalloc) and
   :mod:`~rustybt.benchmarking.profilereport` (the tables).
+- :mod:`~rustybt.benchmarking.reportmodel`: what a report shows (configurations, comparisons,
+  the multiplicative waterfall), from a PerformanceReport or a folder of result sets;
+- :mod:`~rustybt.benchmarking.report` and :mod:`~rustybt.benchmarking.charts`: its Markdown,
+  JSON and PNG charts (``rustybt bench report``);
+- :mod:`~rustybt.benchmarking.tables`: the benchmark scripts' shared output (tables on the
+  console, in Markdown, JSON and docs; ``--json``/``--markdown``/``--update-doc``).
 """
 
+from rustybt.benchmarking.charts import speedup_waterfall, time_per_configuration
 from rustybt.benchmarking.components import (
     ALTERNATIVE_STATUSES,
     COMPONENT_STATUSES,
@@ -67,6 +74,23 @@ from rustybt.benchmarking.profiling import (
     profile_call,
     py_spy_executable,
 )
+from rustybt.benchmarking.report import (
+    CHART_FILES,
+    ReportFiles,
+    report_dict,
+    report_markdown,
+    write_report,
+)
+from rustybt.benchmarking.reportmodel import (
+    BenchmarkReport,
+    Comparison,
+    Configuration,
+    WaterfallStep,
+    format_seconds,
+    from_performance_report,
+    from_result_sets,
+    load_report_input,
+)
 from rustybt.benchmarking.runner import InterleavedRuns, environment, measure, run_interleaved
 from rustybt.benchmarking.sequential import (
     FLAG_CATEGORIES,
@@ -88,10 +112,12 @@ from rustybt.benchmarking.statistics import (
     paired_t_test,
     welch_t_test,
 )
+from rustybt.benchmarking.tables import Column, ScriptReport, Table, add_output_flags, emit
 from rustybt.benchmarking.workloads import DmaGrid, make_dma_grid
 
 __all__ = [
     "ALTERNATIVE_STATUSES",
+    "CHART_FILES",
     "COMPONENT_STATUSES",
     "DATASET_SIZES",
     "DEFAULT_DECISIONS_DIR",
@@ -102,8 +128,12 @@ __all__ = [
     "AllocationSite",
     "AlternativeSolution",
     "BaselineImplementation",
+    "BenchmarkReport",
     "BenchmarkResult",
     "BenchmarkResultSet",
+    "Column",
+    "Comparison",
+    "Configuration",
     "Decision",
     "DecisionRecord",
     "DmaGrid",
@@ -118,17 +148,27 @@ __all__ = [
     "PerformanceThreshold",
     "ProfileReport",
     "RatioInterval",
+    "ReportFiles",
+    "ScriptReport",
     "SequentialEvaluation",
+    "Table",
     "TestResult",
+    "WaterfallStep",
+    "add_output_flags",
     "bootstrap_ratio_ci",
     "call_tree",
     "cumulative_improvement",
     "cumulative_time_ratio",
     "decide",
     "describe_tolerance",
+    "emit",
     "environment",
     "evaluate_sequence",
     "first_difference",
+    "format_seconds",
+    "from_performance_report",
+    "from_result_sets",
+    "load_report_input",
     "log_ratio_ci",
     "make_dma_grid",
     "mann_whitney",
@@ -140,8 +180,12 @@ __all__ = [
     "read_between_markers",
     "render_decision",
     "render_svg",
+    "report_dict",
+    "report_markdown",
     "resolve_optimizations",
     "run_interleaved",
+    "speedup_waterfall",
+    "time_per_configuration",
     "top_functions",
     "total_time",
     "trace_memory",
@@ -149,4 +193,5 @@ __all__ = [
     "welch_t_test",
     "write_decisions",
     "write_flamegraph",
+    "write_report",
 ]

@@ -35,6 +35,7 @@ import pstats
 import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,8 @@ PY_SPY_FORMATS = {"flamegraph": "flamegraph.svg", "speedscope": "speedscope.json
 PSTATS_FILE = "profile.pstats"
 FLAMEGRAPH_FILE = "flamegraph.svg"
 REPORT_FILE = "report.md"
+#: The interpreter's scripts folder (a virtual environment's ``bin``), searched after ``PATH``.
+SCRIPTS_DIR = Path(sysconfig.get_path("scripts"))
 _RUSTYBT_PARENT = str(Path(__file__).resolve().parents[2])
 
 
@@ -184,12 +187,16 @@ def profile_call(
 
 
 def py_spy_executable() -> str:
-    """The path of the ``py-spy`` executable.
+    """The path of the ``py-spy`` executable: on ``PATH``, else next to this interpreter.
+
+    ``pip install py-spy`` into a virtual environment puts the executable in its ``bin``
+    folder, which is not on ``PATH`` unless the environment is activated (``make test`` runs
+    ``.venv/bin/python`` directly); that folder is :data:`SCRIPTS_DIR`.
 
     Raises:
-        ProfilerUnavailable: there is no ``py-spy`` on ``PATH``.
+        ProfilerUnavailable: there is no ``py-spy`` on ``PATH`` nor in :data:`SCRIPTS_DIR`.
     """
-    exe = shutil.which("py-spy")
+    exe = shutil.which("py-spy") or shutil.which("py-spy", path=str(SCRIPTS_DIR))
     if exe is None:
         raise ProfilerUnavailable(
             "py-spy is not installed (no py-spy executable on PATH): pip install py-spy, "

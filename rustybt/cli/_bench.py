@@ -34,10 +34,11 @@ __all__ = ["add_commands"]
 def add_commands(sub: Any, bundles_sub: Any) -> None:
     """Register ``rustybt bench`` and its subcommands."""
     _ = bundles_sub
-    p = sub.add_parser("bench", help="measure optimizations and record the decisions",
-                       description="The benchmark framework's commands.")
+    p = sub.add_parser("bench", help="measure optimizations, record the decisions, render "
+                       "reports", description="The benchmark framework's commands.")
     bench_sub = p.add_subparsers(dest="bench_command", metavar="ACTION")
     _add_evaluate(bench_sub)
+    _add_report(bench_sub)
 
 
 def _add_evaluate(bench_sub: Any) -> None:
@@ -183,3 +184,41 @@ def _print_summary(evaluation: Any, folder: Path) -> None:
     if evaluation.stop_reason:
         print(f"stopped: {evaluation.stop_reason}")
     print(f"records: {folder}")
+
+
+# --------------------------------------------------------------------------- bench report
+def _add_report(bench_sub: Any) -> None:
+    p = bench_sub.add_parser(
+        "report",
+        help="render a benchmark report: Markdown, JSON and PNG charts",
+        description="Render a PerformanceReport JSON file (or a folder of BenchmarkResultSet "
+        "JSON files, an ordered chain of configurations) into DIR: report.md, report.json, "
+        "time_per_configuration.png and speedup_waterfall.png. With --update-doc, the same "
+        "Markdown also replaces the block between <!-- BENCHMARK:NAME:START/END --> in FILE.",
+    )
+    p.add_argument("input", metavar="REPORT.json",
+                   help="a PerformanceReport JSON file, or a folder of result-set JSON files")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    p.add_argument("--update-doc", default=None, metavar="FILE",
+                   help="also write the report into this Markdown file between its markers")
+    p.add_argument("--marker", default="report", metavar="NAME",
+                   help="marker name of --update-doc (default 'report')")
+    p.add_argument("--title", default=None, help="report title (default: the report's own)")
+    p.set_defaults(func=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from rustybt.benchmarking.report import write_report
+    from rustybt.errors import BenchmarkError
+
+    try:
+        files = write_report(args.input, args.out, title=args.title,
+                             update_doc=args.update_doc, marker=args.marker)
+    except (BenchmarkError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in (files.markdown, files.json, *files.charts):
+        print(f"wrote {path}")
+    if files.doc is not None:
+        print(f"updated {files.doc} (marker {args.marker!r})")
+    return 0

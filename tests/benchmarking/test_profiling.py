@@ -21,6 +21,7 @@ from rustybt.benchmarking import (
     call_tree,
     profile_backtest,
     profile_call,
+    profiling,
     render_svg,
     top_functions,
     total_time,
@@ -315,6 +316,8 @@ def test_profile_backtest_refuses_bad_requests_before_running(
     with pytest.raises(InvalidSimulation, match="start 'someday' is not a date"):
         profile_backtest(algo, algo_bundle, "someday", "2023-02-28", out)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setattr(profiling, "SCRIPTS_DIR", tmp_path / "empty-bin")
+    monkeypatch.setattr(profiling, "SCRIPTS_DIR", tmp_path / "empty-bin")
     with pytest.raises(ProfilerUnavailable, match="py-spy is not installed") as info:
         profile_backtest(algo, algo_bundle, "2023-02-01", "2023-02-28", out, sampler="py-spy")
     assert isinstance(info.value, ImportError)

@@ -5,7 +5,6 @@ absence is said clearly."""
 from __future__ import annotations
 
 import pstats
-import shutil
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -14,8 +13,9 @@ import pytest
 from cli_support import rustybt as rustybt_cli
 
 from rustybt import Bundle
-from rustybt.benchmarking import profile_backtest
+from rustybt.benchmarking import profile_backtest, profiling
 from rustybt.cli import main
+from rustybt.errors import ProfilerUnavailable
 
 ALGO = """\
 from rustybt.api import order_target_percent, symbol
@@ -191,7 +191,8 @@ def test_py_spy_absent_is_said_clearly(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no py-spy on it, installed or not
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no py-spy, installed or not
+    monkeypatch.setattr(profiling, "SCRIPTS_DIR", tmp_path / "empty-bin")
     code, out, err = _main(
         _args(algo_bundle, algo, "--sampler", "py-spy", "--out", str(tmp_path / "o")), capsys
     )
@@ -203,8 +204,16 @@ def test_py_spy_absent_is_said_clearly(
     assert not (tmp_path / "o").exists()
 
 
+def _has_py_spy() -> bool:
+    try:
+        profiling.py_spy_executable()
+    except ProfilerUnavailable:
+        return False
+    return True
+
+
 @pytest.mark.skipif(
-    shutil.which("py-spy") is None,
+    not _has_py_spy(),
     reason="py-spy is not installed (pip install py-spy, in the dev extra)",
 )
 def test_py_spy_sampler_writes_its_graph(algo_bundle: Bundle, algo: Path, tmp_path: Path) -> None:
@@ -242,6 +251,8 @@ def test_py_spy_failure_exits_1_with_its_message(
     fake.write_text("#!/bin/sh\necho 'Error: Permission Denied' >&2\nexit 1\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(profiling, "SCRIPTS_DIR", bin_dir)
+    monkeypatch.setattr(profiling, "SCRIPTS_DIR", bin_dir)
     out = tmp_path / "o"
     code, stdout, err = _main(
         _args(algo_bundle, algo, "--sampler", "py-spy", "--out", str(out)), capsys
