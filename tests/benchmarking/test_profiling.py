@@ -317,7 +317,6 @@ def test_profile_backtest_refuses_bad_requests_before_running(
         profile_backtest(algo, algo_bundle, "someday", "2023-02-28", out)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setattr(profiling, "SCRIPTS_DIR", tmp_path / "empty-bin")
-    monkeypatch.setattr(profiling, "SCRIPTS_DIR", tmp_path / "empty-bin")
     with pytest.raises(ProfilerUnavailable, match="py-spy is not installed") as info:
         profile_backtest(algo, algo_bundle, "2023-02-01", "2023-02-28", out, sampler="py-spy")
     assert isinstance(info.value, ImportError)

@@ -252,7 +252,6 @@ def test_py_spy_failure_exits_1_with_its_message(
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setattr(profiling, "SCRIPTS_DIR", bin_dir)
-    monkeypatch.setattr(profiling, "SCRIPTS_DIR", bin_dir)
     out = tmp_path / "o"
     code, stdout, err = _main(
         _args(algo_bundle, algo, "--sampler", "py-spy", "--out", str(out)), capsys
