@@ -31,7 +31,17 @@ WORKER_ASSETS = 10
 
 
 def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak RSS. Linux: ``VmHWM``, the peak of this program's own memory
+    (``ru_maxrss`` survives ``exec``, so it would report the forking parent's size when
+    that is larger); elsewhere ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    scale = 2**20 if sys.platform == "darwin" else 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 def batch_init(n_assets: int, years: float, root: str, name: str) -> dict[str, Any]:
@@ -83,7 +93,8 @@ def worker_algo(params: dict[str, Any]) -> dict[str, Any]:
         values = hist if kind == "array" else hist.to_numpy()
         above = values[-short:].mean(axis=0) > values.mean(axis=0)
         for j, asset in enumerate(context.assets):
-            api.order_target_percent(asset, 1.0 / WORKER_ASSETS if above[j] else 0.0)
+            if data.can_trade(asset):  # the synthetic bundle has late listings, delistings
+                api.order_target_percent(asset, 1.0 / WORKER_ASSETS if above[j] else 0.0)
 
     return {"initialize": initialize, "handle_data": handle_data}
 
@@ -108,10 +119,22 @@ def worker_init(flags: str, root: str, name: str, start: str, end: str) -> dict[
             "metrics": [first.get("sharpe"), second.get("sharpe")]}
 
 
+def ingest_cases(quick: bool) -> dict[str, Any]:
+    """``benchmarks/ingest.py``'s cases, each spawned from this small process (its children's
+    peak RSS is theirs, not a large parent's)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import ingest
+
+    cases = ingest.QUICK if quick else ingest.CASES
+    return {"base": ingest._spawn({}), "cases": {
+        name: {"params": params, **ingest._spawn(params)} for name, params in cases.items()}}
+
+
 def main(argv: list[str]) -> int:
     mode, raw = argv
     kwargs = json.loads(raw)
-    fn = {"batch": batch_init, "reopen": reopen, "worker": worker_init}[mode]
+    fn = {"batch": batch_init, "reopen": reopen, "worker": worker_init,
+          "ingest": ingest_cases}[mode]
     print(json.dumps(fn(**kwargs)))
     return 0
 

@@ -174,11 +174,11 @@ class Suite:
     def worker_init(self) -> str:
         from _initbench import WORKER_ASSETS
 
-        years = 1.0 if self.quick else 2.0
+        years = 1.5 if self.quick else 3.0  # data ends 2024-12-31; >= 60 sessions before start
         root = self.work / "worker"
         child("batch", {"root": str(root), "name": "worker", "n_assets": WORKER_ASSETS,
                         "years": years})
-        span = {"start": "2024-03-01" if self.quick else "2023-03-01", "end": "2024-12-31"}
+        span = {"start": "2024-03-01" if self.quick else "2022-06-01", "end": "2024-12-31"}
         rows = []
         metrics = set()
         for flags in ("off", "on"):
@@ -200,13 +200,11 @@ class Suite:
                          "second trial s", "peak RSS MiB"]))
 
     def ingest(self) -> str:
-        import ingest as ingest_script
-
-        cases = ingest_script.QUICK if self.quick else ingest_script.CASES
+        data = child("ingest", {"quick": self.quick})
+        base = data["base"]["rss"]
         rows = []
-        base = ingest_script._spawn({})["rss"]
-        for name, params in cases.items():
-            r = ingest_script._spawn(params)
+        for name, r in data["cases"].items():
+            params = r["params"]
             rows.append({"case": f"{name} {params['n_assets']} assets × {params['years']:g} y",
                          "rows": int(r["rows"]), "data MiB": r["data"] / 2**20,
                          "disk MiB": r["disk"] / 2**20, "seconds": r["seconds"],

@@ -11,7 +11,9 @@ rustybt imports it.
 - :mod:`~rustybt.benchmarking.statistics`: Welch/paired t, Mann–Whitney, ratio intervals,
   the decision rule, cumulative (multiplicative) improvement;
 - :mod:`~rustybt.benchmarking.runner`: interleaved A B runs, in process or in fresh ones;
-- :mod:`~rustybt.benchmarking.docfigures`: generated figures written into docs between markers.
+- :mod:`~rustybt.benchmarking.docfigures`: generated figures written into docs between markers;
+- :mod:`~rustybt.benchmarking.regression`: the CI regression gate's rule (speedups of
+  interleaved pairs against a recorded baseline file; ``benchmarks/gate.py`` runs it).
 """
 
 from rustybt.benchmarking.components import (
