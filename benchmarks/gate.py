@@ -207,8 +207,9 @@ def record(checks: list[Check], path: Path, pairs: int, slowdown: float, rounds:
         ratios[check.name] = round(statistics.median(r.speedup for r in runs), 3)
         print(f"{check.name}: speedup {ratios[check.name]:.2f}x (median of {rounds} rounds: "
               f"{', '.join(f'{r.speedup:.2f}x' for r in runs)}; {_describe(runs[-1])})")
+    env = {**environment(), "load_average": f"{os.getloadavg()[0]:.1f}"}
     GateBaseline(ratios, command, datetime.now(UTC).isoformat(timespec="seconds"), pairs,
-                 environment()).save(path)
+                 env).save(path)
     print(f"recorded {path}")
     return 0
 
@@ -217,6 +218,10 @@ def gate(checks: list[Check], path: Path, pairs: int, slowdown: float,
          tolerance: float) -> tuple[int, list[dict[str, Any]]]:
     """Compare every check with ``path``; 1 if any falls more than ``tolerance`` below."""
     baseline = GateBaseline.load(path)
+    print(f"load average now {os.getloadavg()[0]:.1f}; the baseline was recorded "
+          f"{baseline.recorded_at} at load {baseline.environment.get('load_average', '?')} "
+          "(speedups rise with load: the heavier baseline side suffers more from contention)",
+          flush=True)
     rows: list[dict[str, Any]] = []
     failed = 0
     for check in checks:
