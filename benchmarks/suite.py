@@ -119,9 +119,10 @@ def json_tables(data: Any, title: str = "") -> str:
     return "\n\n".join([f"**{title}**"] * bool(title) + [p for p in parts if p])
 
 
-def stamp(command: str) -> str:
-    """The line every section starts with: when and by what it was measured."""
-    return f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`._\n"
+def stamp(command: str, seconds: float | None = None) -> str:
+    """The line every section starts with: when, by what and (``seconds``) how long."""
+    took = "" if seconds is None else f" in {seconds:.0f} s"
+    return f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`{took}._"
 
 
 # -- sections -----------------------------------------------------------------------------
@@ -346,8 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"FAILED {name}: {exc}", file=sys.stderr, flush=True)
         print(body, flush=True)
         took = time.perf_counter() - started
-        update_between_markers(args.doc, f"suite.{name}",
-                               f"{stamp(suite.command)}({took:.0f} s)\n\n{body}")
+        update_between_markers(args.doc, f"suite.{name}", f"{stamp(suite.command, took)}\n\n{body}")
     update_between_markers(args.doc, "suite.environment",
                            suite.environment(time.perf_counter() - t0, names))
     if args.work is None:
