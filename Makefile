@@ -4,7 +4,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck install bench clean
+.PHONY: demo test lint typecheck install gate bench clean
 
 $(VPY):
 	@test -n "$(PY)" || { echo "no Python >= 3.11 found"; exit 1; }
@@ -24,11 +24,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check rustybt tests benchmarks examples
 	$(VENV)/bin/mypy
 
-test: $(STAMP) lint
+# the regression gate (~10-25 s): optimized vs baseline speedups against benchmarks/gate_baseline.json
+gate: $(STAMP)
+	$(VPY) benchmarks/gate.py
+
+test: $(STAMP) lint gate
 	$(VPY) -m pytest -q -n 2 --dist loadgroup --cov --cov-report=term:skip-covered --cov-fail-under=90 --durations=10
 
+# the production-scale suite; writes docs/performance/characteristics.md (BENCH_ARGS=--quick: < 5 min)
 bench: $(STAMP)
-	$(VPY) benchmarks/history.py
+	$(VPY) benchmarks/suite.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -22,13 +22,15 @@ with statistical confidence and uses at most ``max_memory_increase`` more memory
 - :mod:`~rustybt.benchmarking.profiling`: cProfile tables, flame graph, memory profile of a call
   or a backtest (``rustybt profile``), with :mod:`~rustybt.benchmarking.flamegraph` (call tree
   and SVG from ``pstats``), :mod:`~rustybt.benchmarking.memprofile` (tracemalloc) and
-  :mod:`~rustybt.benchmarking.profilereport` (the tables).
+  :mod:`~rustybt.benchmarking.profilereport` (the tables);
 - :mod:`~rustybt.benchmarking.reportmodel`: what a report shows (configurations, comparisons,
   the multiplicative waterfall), from a PerformanceReport or a folder of result sets;
 - :mod:`~rustybt.benchmarking.report` and :mod:`~rustybt.benchmarking.charts`: its Markdown,
   JSON and PNG charts (``rustybt bench report``);
 - :mod:`~rustybt.benchmarking.tables`: the benchmark scripts' shared output (tables on the
-  console, in Markdown, JSON and docs; ``--json``/``--markdown``/``--update-doc``).
+  console, in Markdown, JSON and docs; ``--json``/``--markdown``/``--update-doc``);
+- :mod:`~rustybt.benchmarking.regression`: the CI regression gate's rule (speedups of
+  interleaved pairs against a recorded baseline file; ``benchmarks/gate.py`` runs it).
 """
 
 from rustybt.benchmarking.charts import speedup_waterfall, time_per_configuration
@@ -73,6 +75,13 @@ from rustybt.benchmarking.profiling import (
     profile_backtest,
     profile_call,
     py_spy_executable,
+)
+from rustybt.benchmarking.regression import (
+    GateBaseline,
+    GateOutcome,
+    PairedTimes,
+    measure_pairs,
+    median_speedup,
 )
 from rustybt.benchmarking.report import (
     CHART_FILES,
@@ -140,10 +149,13 @@ __all__ = [
     "EquivalenceCheck",
     "FlameNode",
     "FunctionStats",
+    "GateBaseline",
+    "GateOutcome",
     "InterleavedRuns",
     "Measure",
     "MemoryProfile",
     "OptimizationComponent",
+    "PairedTimes",
     "PerformanceReport",
     "PerformanceThreshold",
     "ProfileReport",
@@ -173,6 +185,8 @@ __all__ = [
     "make_dma_grid",
     "mann_whitney",
     "measure",
+    "measure_pairs",
+    "median_speedup",
     "paired_t_test",
     "profile_backtest",
     "profile_call",

@@ -1,0 +1,360 @@
+"""The production-scale benchmark suite: every workload of benchmarks/ in one run (``make bench``).
+
+It runs each benchmark script in its own process with its own CLI flags (the scripts stay the
+place where a workload is defined; this file only runs them and renders what they report),
+adds the initialisation benchmarks of ``_initbench.py`` (batch initialisation with bundles of
+10/100/500 assets, worker initialisation with the optimization flags off and on), and writes
+every table into docs/performance/characteristics.md between its ``BENCHMARK:suite.<name>``
+markers (:func:`rustybt.benchmarking.update_between_markers`), with the machine, the date and
+the command. No figure on that page is typed by hand.
+
+    .venv/bin/python benchmarks/suite.py --quick     # < 5 minutes on 2 cores
+    .venv/bin/python benchmarks/suite.py             # the production sizes (long)
+    .venv/bin/python benchmarks/suite.py --only history --only batch-init
+
+Adapters: a script with ``--json`` is parsed (history, compat, gate); sql writes its report
+into a scratch file with its own markers; ingest's cases are spawned through its functions;
+backtest and optimization print reports, which are kept verbatim (a ``text`` block) until they
+grow a ``--json`` (:func:`run_script` then parses it: detected from their ``--help``). A
+section whose command fails is written as *not measured in this run* with the error, and the
+suite exits 1: a stale figure never stays on the page looking current.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+from rustybt.benchmarking.docfigures import update_between_markers  # noqa: E402
+
+DOC = REPO / "docs" / "performance" / "characteristics.md"
+BATCH_ASSETS = (10, 100, 500)
+
+
+class SectionFailed(RuntimeError):
+    """A benchmark command of a section failed; the message names it and its error."""
+
+
+def run_script(script: str, args: Sequence[str],
+               timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``benchmarks/<script>`` with this interpreter; raise SectionFailed on an error."""
+    cmd = [sys.executable, str(HERE / script), *args]
+    print(f"$ {' '.join(cmd[1:])}", flush=True)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    except subprocess.TimeoutExpired as exc:
+        raise SectionFailed(f"`{script} {' '.join(args)}` ran past {timeout:.0f} s") from exc
+    if proc.returncode:
+        raise SectionFailed(f"`{script} {' '.join(args)}` exited {proc.returncode}:\n"
+                            f"{proc.stderr.strip()[-1500:]}")
+    return proc
+
+
+def has_flag(script: str, flag: str) -> bool:
+    """Whether ``script --help`` lists ``flag`` (scripts gain ``--json`` over time)."""
+    out = subprocess.run([sys.executable, str(HERE / script), "--help"], capture_output=True,
+                         text=True, cwd=REPO)
+    return flag in out.stdout
+
+
+# -- rendering ----------------------------------------------------------------------------
+def fmt(value: Any) -> str:
+    """A cell: numbers with 3-4 significant digits, None as a dash."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    mag = abs(value)
+    if mag >= 100:
+        return f"{value:,.0f}"
+    if mag >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,
+          headers: Sequence[str] | None = None) -> str:
+    """Rows of dicts as a Markdown table (``columns``: the keys, in order)."""
+    if not rows:
+        return "(no rows)"
+    cols = list(columns or [k for k in rows[0] if not isinstance(rows[0][k], list | dict)])
+    head = list(headers or cols)
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(cols)]
+    out += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def json_tables(data: Any, title: str = "") -> str:
+    """Any JSON report as tables: a list of objects is a table, an object's scalars a
+    two-column one, nested values recurse (under their key as a heading)."""
+    parts: list[str] = []
+    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+        parts.append(table(data))
+    elif isinstance(data, dict):
+        scalars = {k: v for k, v in data.items() if not isinstance(v, list | dict)}
+        if scalars:
+            parts.append(table([{"quantity": k, "value": v} for k, v in scalars.items()]))
+        parts += [json_tables(v, f"{title} {k}".strip()) for k, v in data.items()
+                  if isinstance(v, list | dict)]
+    else:
+        parts.append(f"`{json.dumps(data)[:200]}`")
+    return "\n\n".join([f"**{title}**"] * bool(title) + [p for p in parts if p])
+
+
+def stamp(command: str, seconds: float | None = None) -> str:
+    """The line every section starts with: when, by what and (``seconds``) how long."""
+    took = "" if seconds is None else f" in {seconds:.0f} s"
+    return f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`{took}._"
+
+
+# -- sections -----------------------------------------------------------------------------
+class Suite:
+    """One run: its options, scratch directory and the command line it shows."""
+
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args, self.work, self.quick = args, work, args.quick
+        self.command = " ".join([".venv/bin/python benchmarks/suite.py", *args.argv])
+
+    def flags(self, *extra: str, zipline: str | None = "--no-zipline") -> list[str]:
+        out = ["--quick"] if self.quick else []
+        if self.args.no_zipline and zipline:
+            out.append(zipline)
+        return [*out, *extra]
+
+    def history(self) -> str:
+        js, md = self.work / "history.json", self.work / "history.md"
+        run_script("history.py", self.flags("--json", str(js), "--markdown", str(md),
+                                            "--root", str(self.work / "history")), 1800)
+        data = json.loads(js.read_text())
+        lines = [md.read_text().strip(), "", "HistoryCache on repeated windows (an optimizer "
+                 "re-running the same dates) and on a single pass (every lookup misses):", "",
+                 table([{"case": k, "gain": v["gain"], "beats 5 %": v["beats_5pct"],
+                         "single pass overhead": v["single_pass_overhead"]}
+                        for k, v in data["cache"].items()])]
+        return "\n".join(lines)
+
+    def batch_init(self) -> str:
+        years = 1.0 if self.quick else 10.0
+        rows = []
+        for n in BATCH_ASSETS:
+            root = self.work / f"batch-{n}"
+            kw = {"root": str(root), "name": f"batch{n}"}
+            first = child("batch", {**kw, "n_assets": n, "years": years})
+            again = [child("reopen", kw) for _ in range(3)]
+            rows.append({
+                "assets": n, "ingest s": first["ingest"], "open s": first["open"],
+                "first history s (builds the store)": first["first_history"],
+                "total s": first["ingest"] + first["open"] + first["first_history"],
+                "peak RSS MiB": first["rss_mib"],
+                "later process: open + first history s": statistics.median(
+                    a["open"] + a["first_history"] for a in again),
+                "later process: imports s": statistics.median(a["imports"] for a in again)})
+            shutil.rmtree(root, ignore_errors=True)
+        return (f"Synthetic daily bundles of {years:g} year(s); each step in a fresh process; "
+                "later process: median of 3 fresh processes opening the ingested bundle.\n\n"
+                + table(rows))
+
+    def worker_init(self) -> str:
+        from _initbench import WORKER_ASSETS
+
+        years = 1.5 if self.quick else 3.0  # data ends 2024-12-31; >= 60 sessions before start
+        root = self.work / "worker"
+        child("batch", {"root": str(root), "name": "worker", "n_assets": WORKER_ASSETS,
+                        "years": years})
+        span = {"start": "2024-03-01" if self.quick else "2022-06-01", "end": "2024-12-31"}
+        rows = []
+        metrics = set()
+        for flags in ("off", "on"):
+            runs = [child("worker", {"flags": flags, "root": str(root), "name": "worker",
+                                     **span}) for _ in range(3)]
+            metrics |= {json.dumps(r["metrics"]) for r in runs}
+            rows.append({"flags": f"all {flags}", **{
+                k: statistics.median(r[k] for r in runs)
+                for k in ("imports", "setup", "first_trial", "second_trial", "rss_mib")}})
+        if len(metrics) != 1:  # equivalence first: the flags change speed, never results
+            raise SectionFailed(f"worker init: the trials' Sharpe ratios differ between runs "
+                                f"or flags: {sorted(metrics)}")
+        return (f"A fresh worker process: imports, `AlgorithmWorkload.setup()`, its first and "
+                f"second trial (a dual moving average on {WORKER_ASSETS} assets, "
+                f"{span['start']}..{span['end']}); seconds, median of 3 processes per row.\n\n"
+                + table(rows, ["flags", "imports", "setup", "first_trial", "second_trial",
+                               "rss_mib"],
+                        ["OptimizationConfig", "imports s", "setup s", "first trial s",
+                         "second trial s", "peak RSS MiB"]))
+
+    def ingest(self) -> str:
+        data = child("ingest", {"quick": self.quick})
+        base = data["base"]["rss"]
+        rows = []
+        for name, r in data["cases"].items():
+            params = r["params"]
+            rows.append({"case": f"{name} {params['n_assets']} assets × {params['years']:g} y",
+                         "rows": int(r["rows"]), "data MiB": r["data"] / 2**20,
+                         "disk MiB": r["disk"] / 2**20, "seconds": r["seconds"],
+                         "rows/s": r["rows"] / r["seconds"], "peak RSS MiB": r["rss"] / 2**20,
+                         "(RSS − base) / data": (r["rss"] - base) / r["data"]})
+        return ("Each ingest in a fresh process (`benchmarks/ingest.py`'s cases); base = a "
+                f"process that imports and builds the calendar only ({base / 2**20:.0f} MiB)."
+                "\n\n" + table(rows))
+
+    def sql(self) -> str:
+        scratch = self.work / "sql.md"
+        scratch.write_text("<!-- BENCHMARK:sql:START -->\n<!-- BENCHMARK:sql:END -->\n")
+        run_script("sql.py", self.flags("--update-doc", str(scratch), zipline=None), 1800)
+        from rustybt.benchmarking.docfigures import read_between_markers
+
+        return read_between_markers(scratch, "sql")
+
+    def compat(self) -> str:
+        if self.args.no_zipline:
+            return "Not run (`--no-zipline`): this benchmark is the shim against zipline."
+        js = self.work / "compat.json"
+        run_script("compat.py", self.flags("--json", str(js), zipline=None), 1800)
+        data = json.loads(js.read_text())
+        return ("Per call µs (median), the shim against zipline-reloaded's DataPortal:\n\n"
+                + table(data["calls"], ["case", "shim_us", "zipline_us", "ratio"],
+                        ["case", "shim µs", "zipline µs", "zipline / shim"])
+                + "\n\nThe same algorithm in zipline's TradingAlgorithm on each portal:\n\n"
+                + table(data["backtest"]))
+
+    def report_script(self, script: str) -> str:
+        """A script without a known JSON shape: parsed when it has --json, else verbatim."""
+        if has_flag(script, "--json"):
+            js = self.work / f"{script}.json"
+            run_script(script, self.flags("--json", str(js)), 3600)
+            return json_tables(json.loads(js.read_text()))
+        proc = run_script(script, self.flags(), 3600)
+        return "```text\n" + proc.stdout.strip() + "\n```"
+
+    def backtest(self) -> str:
+        return self.report_script("backtest.py")
+
+    def optimization(self) -> str:
+        return self.report_script("optimization.py")
+
+    def gate(self) -> str:
+        js = self.work / "gate.json"
+        run_script("gate.py", ["--json", str(js)], 600)
+        data = json.loads(js.read_text())
+        return (f"The CI regression gate's checks ({data['pairs']} interleaved pairs each; "
+                "speedup = median of baseline / optimized CPU time):\n\n"
+                + table([{**r, "speedup": r["speedups"][-1]} for r in data["checks"]],
+                        ["name", "what", "speedup", "recorded", "floor", "passed"],
+                        ["check", "what", "speedup now", "recorded", "floor (−10 %)", "ok"]))
+
+    def environment(self, seconds: float, sections: list[str]) -> str:
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        try:
+            import zipline
+
+            zl = getattr(zipline, "__version__", "installed")
+        except ImportError:
+            zl = "not installed"
+        cpu = platform.processor() or platform.machine()
+        return "\n".join([
+            stamp(self.command),
+            "",
+            f"- machine: {platform.platform()}, {cpu}, {_cpu_count()} CPUs, "
+            f"{_mem_gib():.0f} GiB memory, load average at the end {_load():.1f}",
+            f"- Python {platform.python_version()}, NumPy {np.__version__}, pandas "
+            f"{pd.__version__}, pyarrow {pa.__version__}, zipline-reloaded {zl}",
+            f"- mode: {'--quick (small sizes)' if self.quick else 'production sizes'}; "
+            f"sections run: {', '.join(sections)}; {seconds / 60:.1f} minutes in all",
+        ])
+
+
+def _cpu_count() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _mem_gib() -> float:
+    import psutil
+
+    return float(psutil.virtual_memory().total) / 2**30
+
+
+def _load() -> float:
+    import os
+
+    return os.getloadavg()[0]
+
+
+def child(mode: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Run one ``_initbench.py`` measurement in a fresh process."""
+    proc = run_script("_initbench.py", [mode, json.dumps(kwargs)], 1800)
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+SECTIONS: dict[str, Callable[[Suite], str]] = {
+    "history": Suite.history,
+    "batch-init": Suite.batch_init,
+    "worker-init": Suite.worker_init,
+    "ingest": Suite.ingest,
+    "sql": Suite.sql,
+    "compat": Suite.compat,
+    "backtest": Suite.backtest,
+    "optimization": Suite.optimization,
+    "gate": Suite.gate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes (< 5 minutes on 2 cores)")
+    ap.add_argument("--only", action="append", choices=sorted(SECTIONS), default=None,
+                    help="run only this section (repeatable)")
+    ap.add_argument("--no-zipline", action="store_true", help="skip zipline-reloaded's side")
+    ap.add_argument("--doc", type=Path, default=DOC, help="the page to write")
+    ap.add_argument("--work", type=Path, default=None, help="scratch dir (default: a temp dir)")
+    args = ap.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="rustybt-suite-"))
+    suite = Suite(args, work)
+    names = args.only or list(SECTIONS)
+    t0 = time.perf_counter()
+    failed = []
+    for name in names:
+        started = time.perf_counter()
+        print(f"\n== {name}", flush=True)
+        try:
+            body = SECTIONS[name](suite)
+        except SectionFailed as exc:
+            failed.append(name)
+            body = f"**Not measured in this run**: {exc}"
+            print(f"FAILED {name}: {exc}", file=sys.stderr, flush=True)
+        print(body, flush=True)
+        took = time.perf_counter() - started
+        update_between_markers(args.doc, f"suite.{name}", f"{stamp(suite.command, took)}\n\n{body}")
+    update_between_markers(args.doc, "suite.environment",
+                           suite.environment(time.perf_counter() - t0, names))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nwrote {args.doc}" + (f"; FAILED sections: {failed}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""benchmarks/gate.py: it fails when the optimized side is deliberately slowed, else passes.
+
+The margins are wide on purpose (no timed assertion that a loaded machine can break): the
+baseline is recorded with the optimized side already doing 50 % extra work, so an honest run
+is about 1.5x faster than the record and passes; a run whose optimized side does 200 % extra
+work is 2x slower than the record (far past the 10 % floor) and fails, also when measured
+again. The 10 % edge itself is tested without timing in test_regression.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from rustybt.benchmarking.regression import GateBaseline
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gate.py"
+
+
+@pytest.fixture(scope="module")
+def gate():
+    spec = importlib.util.spec_from_file_location("rustybt_gate_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+def test_gate_fails_on_an_injected_slowdown_and_passes_without(gate, tmp_path, capsys):
+    path = tmp_path / "gate_baseline.json"
+    common = ["--tiny", "--pairs", "5", "--baseline", str(path)]
+    assert gate.main([*common, "--record", "--rounds", "1", "--slowdown", "0.5"]) == 0
+    recorded = GateBaseline.load(path)
+    assert set(recorded.ratios) == {"history_cache", "array_returns", "pre_grouping"}
+    assert "--slowdown 0.5" in recorded.command
+    capsys.readouterr()
+
+    assert gate.main(common) == 0
+    out = capsys.readouterr().out
+    assert out.count(" ok ") == 3 and "gate passed" in out
+
+    assert gate.main([*common, "--slowdown", "2", "--json", str(tmp_path / "r.json")]) == 1
+    out = capsys.readouterr().out
+    for name, ratio in recorded.ratios.items():
+        assert f"{name}: speedup " in out and f"{ratio:.2f}x recorded" in out
+    assert out.count("measured again") == 3 and "gate FAILED" in out
+    rows = json.loads((tmp_path / "r.json").read_text())["checks"]
+    assert len(rows) == 3 and all(not r["passed"] and len(r["speedups"]) == 2 for r in rows)
+
+
+def test_gate_refuses_a_non_equivalent_optimization(gate, tmp_path, capsys, monkeypatch):
+    real = gate.build_checks
+
+    def broken(root, size):
+        checks = real(root, size)
+        c = checks[1]
+        wrong = gate.Check(c.name, c.what, c.items, c.baseline,
+                           lambda d: c.optimized(d) * 1.0001, c.same)
+        return [wrong]
+
+    monkeypatch.setattr(gate, "build_checks", broken)
+    assert gate.main(["--tiny", "--baseline", str(tmp_path / "none.json")]) == 2
+    assert "NOT EQUIVALENT: array_returns" in capsys.readouterr().err
