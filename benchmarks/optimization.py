@@ -24,6 +24,7 @@ Workloads:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -59,15 +60,25 @@ def dma_hooks(params: dict[str, Any], api: Any = None) -> dict[str, Any]:
         api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
 
     def handle_data(context: Any, data: Any) -> None:
-        if api.__name__.startswith("zipline"):
-            hist = data.history(context.assets, "price", long_, "1d").to_numpy()
-        else:
+        if params.get("_array_returns"):  # OptimizationConfig.array_returns on (rustybt)
             hist = data.history(context.assets, "price", long_, "1d", return_type="array")
+        else:  # zipline, and rustybt with every flag off: DataFrames
+            hist = data.history(context.assets, "price", long_, "1d").to_numpy()
         above = hist[-short:].mean(axis=0) > hist.mean(axis=0)
         for j, asset in enumerate(context.assets):
             api.order_target_percent(asset, 1.0 / N_ASSETS if above[j] else 0.0)
 
     return {"initialize": initialize, "handle_data": handle_data}
+
+
+def factory() -> Any:
+    """``dma_hooks`` by an importable name: run as a script it lives in ``__main__``, which
+    Ray's workers cannot import (spawned processes re-import the script themselves)."""
+    if __name__ == "__main__":
+        import importlib
+
+        return importlib.import_module("optimization").dma_hooks
+    return dma_hooks
 
 
 def grid(n: int | None) -> list[dict[str, int]]:
@@ -77,7 +88,11 @@ def grid(n: int | None) -> list[dict[str, int]]:
 
 
 # -- workload 2: the grid through the engine --------------------------------------------------
-def engine_grid(root: Path, end: str, n_trials: int | None) -> dict[str, Any]:
+COLS = ["short", "long", "sharpe", "total_return", "max_drawdown"]
+
+
+def _study(root: Path, end: str, executor: Any, n_trials: int | None, config: Any = None,
+           sampler: Any = None, on_result: Any = None) -> tuple[Any, float]:
     from rustybt.optimization import (
         AlgorithmWorkload,
         GridSearch,
@@ -86,30 +101,121 @@ def engine_grid(root: Path, end: str, n_trials: int | None) -> dict[str, Any]:
         ParameterSpace,
         Study,
     )
-    from rustybt.optimization.registry import BACKENDS, new_executor
 
     space = ParameterSpace({"short": IntRange(5, 50, 5), "long": IntRange(60, 240, 20)})
-    workload = AlgorithmWorkload(dma_hooks, "opt-dma", DMA_START, end, root=root,
-                                 capital_base=1e6)
+    workload = AlgorithmWorkload(factory(), "opt-dma", DMA_START, end, root=root,
+                                 capital_base=1e6, config=config)
+    study = Study(workload, space, sampler or GridSearch(), Objective("sharpe"), executor,
+                  n_trials=n_trials, progress=False, on_result=on_result)
+    t0 = time.perf_counter()
+    result = study.optimize()
+    return result, time.perf_counter() - t0
+
+
+def _row(result: Any, wall: float, executor: Any) -> dict[str, Any]:
+    frame = result.to_pandas()
+    assert (frame["status"] == "ok").all(), frame.loc[frame["status"] != "ok", "error"]
+    workers = getattr(executor, "workers", [])
+    return {"wall": wall, "trials": len(frame), "frame": frame, "best": result.best_params,
+            "trial_s": float(frame["duration"].mean()),
+            "hit_rate": float(frame["cache_hit_rate"].mean()),
+            "boot": max((w.boot_s for w in workers), default=0.0),
+            "setup": max((w.setup_s for w in workers), default=0.0)}
+
+
+def engine_grid(root: Path, end: str, n_trials: int | None, serial_trials: int,
+                off_trials: int, ray_trials: int) -> dict[str, Any]:
+    """The grid on 2 processes (every flag on), Ray (2 actors), serial and every flag off
+    (the first trials only, identical metrics checked)."""
+    from rustybt.optimization import OptimizationConfig, ProcessExecutor, SerialExecutor
+
     out: dict[str, Any] = {}
-    for label, backend, workers in (("serial", "serial", 1), ("processes x2", "processes", 2)):
-        if backend not in BACKENDS:
-            print(f"  {label}: backend {backend!r} is not registered yet (skipped)")
-            continue
-        study = Study(workload, space, GridSearch(), Objective("sharpe"),
-                      new_executor(backend, workers=workers), n_trials=n_trials, progress=False)
-        t0 = time.perf_counter()
-        result = study.optimize()
-        wall = time.perf_counter() - t0
-        frame = result.to_pandas()
-        assert (frame["status"] == "ok").all(), frame.loc[frame["status"] != "ok", "error"]
-        out[label] = {"wall": wall, "trials": len(frame), "frame": frame,
-                      "best": result.best_params}
-    if "processes x2" in out:
-        cols = ["short", "long", "sharpe", "total_return", "max_drawdown"]
-        pd.testing.assert_frame_equal(out["serial"]["frame"][cols],
-                                      out["processes x2"]["frame"][cols])
+    executor = ProcessExecutor(2)
+    result, wall = _study(root, end, executor, n_trials, OptimizationConfig.all_on())
+    out["processes x2"] = _row(result, wall, executor)
+    full = out["processes x2"]["frame"][COLS]
+    result, wall = _study(root, end, SerialExecutor(), serial_trials, OptimizationConfig.all_on())
+    out["serial"] = _row(result, wall, None)
+    executor = ProcessExecutor(2)
+    result, wall = _study(root, end, executor, off_trials, OptimizationConfig.all_off())
+    out["flags off x2"] = _row(result, wall, executor)
+    if ray_trials:
+        out.update(_ray_grid(root, end, ray_trials))
+    for label, row in out.items():  # every backend and flag set: the same trials, metrics
+        part = row["frame"][COLS]
+        pd.testing.assert_frame_equal(full.iloc[:len(part)], part, obj=label)
     return out
+
+
+def _ray_grid(root: Path, end: str, n_trials: int) -> dict[str, Any]:
+    try:
+        import ray
+    except ImportError:
+        print("  ray: not installed (pip install 'rustybt[ray]'), skipped")
+        return {}
+    from rustybt.optimization import OptimizationConfig, RayExecutor
+
+    t0 = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    init_s = time.perf_counter() - t0
+    try:
+        executor = RayExecutor(2)
+        result, wall = _study(root, end, executor, n_trials, OptimizationConfig.all_on())
+    finally:
+        ray.shutdown()
+    row = _row(result, wall, executor)
+    row["init"] = init_s
+    return {"ray x2": row}
+
+
+def bayes_to_grid_best(root: Path, end: str, target: float, n_trials: int) -> dict[str, Any]:
+    """Bayesian search (TPE, Hyperband pruning over rungs 1/4, 1/2, 1 of the period) on 2
+    processes: seconds and trials until it finds the grid's best Sharpe ratio."""
+    from rustybt.optimization import BayesianSearch, OptimizationConfig, ProcessExecutor
+
+    t0 = time.perf_counter()
+    reached: dict[str, Any] = {}
+    count = [0, 0.0]
+
+    def on_result(trial: Any) -> None:
+        count[0] += 1
+        count[1] += trial.fidelity
+        if not reached and trial.ok and trial.value >= target:
+            reached.update(seconds=time.perf_counter() - t0, trials=count[0],
+                           period_runs=count[1], params=trial.params)
+
+    executor = ProcessExecutor(2)
+    result, wall = _study(root, end, executor, n_trials, OptimizationConfig.all_on(),
+                          BayesianSearch(n_trials, batch=2, multi_fidelity=True), on_result)
+    frame = result.to_pandas()
+    return {"wall": wall, "trials": len(frame), "pruned": int((frame["status"] == "pruned").sum()),
+            "period_runs": count[1], "best": result.best_value, "reached": reached}
+
+
+def trial_overhead(root: Path, end: str, repeats: int) -> dict[str, float]:
+    """Median CPU seconds of this process (``time.process_time``: steadier than wall time on
+    a shared machine) of a warm trial through ``AlgorithmWorkload.run`` (flags on) and of the
+    bare ``run_algorithm`` on the same portal, alternated."""
+    from rustybt.engine.run import run_algorithm
+    from rustybt.optimization import AlgorithmWorkload, OptimizationConfig
+
+    workload = AlgorithmWorkload(dma_hooks, "opt-dma", DMA_START, end, root=root,
+                                 capital_base=1e6, config=OptimizationConfig.all_on())
+    workload.setup()
+    params = {"short": 10, "long": 100}
+    workload.run(params)
+    portal = workload._portal
+    flagged = {**params, "_array_returns": True}
+    trial, bare = [], []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        workload.run(params)
+        trial.append(time.process_time() - t0)
+        t0 = time.process_time()
+        run_algorithm(pd.Timestamp(DMA_START), pd.Timestamp(end), capital_base=1e6,
+                      data_portal=portal, params=flagged, **dma_hooks(flagged))
+        bare.append(time.process_time() - t0)
+    return {"trial": statistics.median(trial), "bare": statistics.median(bare)}
 
 
 def zipline_sample(root: Path, bundle: Any, end: str, n: int) -> float | None:
@@ -213,31 +319,110 @@ def function_grid(years: int) -> dict[str, float]:
     return {"naive": t_naive, "grouped": t_grouped}
 
 
+# -- backtrader and vectorbt ------------------------------------------------------------------
+def rivals(bundle: Any, end: str, bt_samples: int, ours_per100: float) -> None:
+    from opt_rivals import backtrader_grid, bars, vectorbt_grid
+
+    data = {sid: frame.loc[:end] for sid, frame in bars(bundle, N_ASSETS).items()}
+    half = max(1, bt_samples // 2)
+    shorts = SHORTS[:: max(1, len(SHORTS) // half)][:half]
+    pairs = [{"short": s, "long": lo} for s in shorts for lo in (LONGS[0], LONGS[-1])]
+    bt = backtrader_grid(data, pairs, DMA_START, cpus=2)
+    if bt is None:
+        print("  backtrader: not installed (pip install 'rustybt[bench]'), skipped")
+    else:
+        bt100 = bt["wall"] / bt["trials"] * 100
+        print(f"  backtrader optstrategy (maxcpus=2): {bt['wall']:.1f} s for {bt['trials']} "
+              f"pairs, 100 pairs extrapolated: {bt100:.0f} s; rustybt on 2 workers is "
+              f"{bt100 / ours_per100:.1f}x faster (target >= 30x)")
+    vb = vectorbt_grid(data, grid(None), DMA_START)
+    if vb is None:
+        print("  vectorbt: not installed (pip install 'rustybt[bench]'), skipped")
+    else:
+        print(f"  vectorbt (vectorized, 100 pairs at once): import {vb['import']:.1f} s, first "
+              f"call {vb['first']:.1f} s (numba), warm {vb['warm']:.2f} s; best {vb['best']}; "
+              f"rustybt on 2 workers is {ours_per100 / vb['warm']:.0f}x slower than warm "
+              f"vectorbt")
+
+
 # -- main ---------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true",
-                   help="1 year, 20 grid points, 1 zipline sample (< 2 minutes)")
+                   help="1 year, 20 grid points, few samples (a few minutes)")
     p.add_argument("--zipline-samples", type=int, default=3)
+    p.add_argument("--backtrader-samples", type=int, default=4,
+                   help="grid pairs run in backtrader (a 2 x N/2 product), extrapolated")
+    p.add_argument("--serial-trials", type=int, default=10)
+    p.add_argument("--off-trials", type=int, default=10,
+                   help="grid points run with every OptimizationConfig flag off")
+    p.add_argument("--bayes-trials", type=int, default=40)
+    p.add_argument("--ray-trials", type=int, default=20,
+                   help="grid points run on Ray (0: skip Ray)")
     p.add_argument("--no-zipline", action="store_true")
+    p.add_argument("--no-rivals", action="store_true", help="skip backtrader and vectorbt")
     p.add_argument("--root", default=None)
     args = p.parse_args(argv)
     warnings.simplefilter("ignore")
     root = Path(args.root or tempfile.mkdtemp(prefix="rustybt-opt-"))
     end = "2019-03-15" if args.quick else "2022-12-30"
     n_trials = 20 if args.quick else None
-    samples = 1 if args.quick else args.zipline_samples
+    if args.quick:
+        args.zipline_samples = min(args.zipline_samples, 1)
+        args.backtrader_samples = min(args.backtrader_samples, 2)
+        args.serial_trials, args.off_trials = min(args.serial_trials, 4), min(args.off_trials, 4)
+        args.bayes_trials = min(args.bayes_trials, 12)
+        args.ray_trials = min(args.ray_trials, 20)
+    samples = args.zipline_samples
     # data from 2017: the longest window (240 sessions) is full from the first simulated session
     bundle = build_bundle(root, N_ASSETS, "2017-01-03", end, "opt-dma")
     n_sessions = len(bundle.sessions[bundle.sessions >= pd.Timestamp(DMA_START)])
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at the start")
 
     print(f"workload 2: dual MA grid through the engine, {N_ASSETS} assets, {DMA_START}..{end} "
           f"(~{n_sessions} sessions), {n_trials or 100} trials")
-    rows = engine_grid(root, end, n_trials)
+    rows = engine_grid(root, end, n_trials, args.serial_trials, args.off_trials,
+                       args.ray_trials)
+    full = rows["processes x2"]
+    per100 = {label: row["wall"] / row["trials"] * 100 for label, row in rows.items()}
     for label, row in rows.items():
-        per = row["wall"] / row["trials"]
-        print(f"  rustybt {label:<13} {row['wall']:8.2f} s  {row['trials'] / row['wall']:7.2f} "
-              f"trials/s  ({per * 100:.1f} s per 100 trials)  best {row['best']}")
+        sampled = "" if row["trials"] == full["trials"] else " (extrapolated from " \
+            f"{row['trials']} trials)"
+        extra = f", ray.init {row['init']:.1f} s not counted" if "init" in row else ""
+        print(f"  rustybt {label:<13} {row['wall']:8.2f} s for {row['trials']:>3} trials  "
+              f"{per100[label]:7.1f} s per 100{sampled}; mean trial {row['trial_s']:.3f} s, "
+              f"worker ready {row['boot']:.2f} s (setup {row['setup']:.2f} s){extra}; "
+              f"best {row['best']}")
+    print("  identical per-trial metrics on every backend and with every flag off: yes")
+    print(f"  every flag on vs every flag off (2 workers): "
+          f"{per100['flags off x2'] / per100['processes x2']:.1f}x (target >= 20x)")
+    if "ray x2" in rows:
+        print(f"  Ray (2 actors) vs the process pool (2 workers): "
+              f"{per100['ray x2'] / per100['processes x2']:.2f}x the wall time per trial")
+    print(f"  HistoryCache hit rate of the study (mean over trials): {full['hit_rate']:.1%} "
+          f"(PRD target > 60 %)")
+    over = trial_overhead(root, end, 3 if args.quick else 5)
+    print(f"  per-trial overhead (CPU time): AlgorithmWorkload.run {over['trial'] * 1e3:.0f} ms "
+          f"vs bare run_algorithm {over['bare'] * 1e3:.0f} ms on the same portal "
+          f"(+{(over['trial'] - over['bare']) * 1e3:.0f} ms: version check, hooks, metrics "
+          f"summary); pool wall {full['wall']:.1f} s vs trial time / 2 workers "
+          f"{full['trial_s'] * full['trials'] / 2:.1f} s")
+    print(f"  target: 100 trials <= 10 s on 2 workers; now {per100['processes x2']:.0f} s "
+          f"({per100['processes x2'] / 10:.1f}x away)")
+
+    bayes = bayes_to_grid_best(root, end, full["frame"]["sharpe"].max(), args.bayes_trials)
+    reached = bayes["reached"]
+    if reached:
+        print(f"  Bayesian + Hyperband (2 workers): grid's best Sharpe reached after "
+              f"{reached['seconds']:.1f} s, {reached['trials']} trials "
+              f"({reached['period_runs']:.1f} full-period runs) at {reached['params']}; "
+              f"grid: {full['wall']:.1f} s, {full['trials']} trials")
+    else:
+        print(f"  Bayesian + Hyperband (2 workers): grid's best not reached in "
+              f"{bayes['trials']} trials ({bayes['wall']:.1f} s, {bayes['pruned']} pruned, "
+              f"best {bayes['best']:.4f} vs grid {full['frame']['sharpe'].max():.4f})")
+
     zl = None if args.no_zipline else zipline_sample(root, bundle, end, samples)
     if zl is None:
         print("  zipline-reloaded: not run")
@@ -245,10 +430,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  zipline-reloaded: {zl:.2f} s per trial, mean of {samples} sampled grid points "
               "after a warm-up run;"
               f" 100 trials extrapolated: {zl * 100:.0f} s (zipline has no optimizer: serial)")
-        for label, row in rows.items():
-            per100 = row["wall"] / row["trials"] * 100
-            print(f"  speed-up vs zipline (extrapolated), {label}: {zl * 100 / per100:.1f}x")
-
+        for label in ("processes x2", "serial"):
+            print(f"  speed-up vs zipline (extrapolated), {label}: "
+                  f"{zl * 100 / per100[label]:.1f}x (target >= 75x on 2 workers)")
+    if not args.no_rivals:
+        rivals(bundle, end, args.backtrader_samples, per100["processes x2"])
     print("\nworkload 1: the same 100 pairs as f(params, polars frame), 10 assets")
     for years in (1,) if args.quick else (1, 5, 10):
         t = function_grid(years)

@@ -45,6 +45,9 @@ class Study:
         progress: Show a progress bar (trials done, best so far, ETA): True, False, or None
             (only on a terminal).
         on_result: Called with each finished trial.
+        keep_executor: Leave the executor's workers running after a search that ends
+            normally (the caller closes it; :class:`WalkForward` reuses one pool for every
+            window). An interrupted or failed search still closes it.
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class Study:
         seed: int | None = 0,
         progress: bool | None = None,
         on_result: Callable[[TrialResult], None] | None = None,
+        keep_executor: bool = False,
     ) -> None:
         if n_trials is not None and (type(n_trials) is not int or n_trials < 1):
             raise ValueError(f"n_trials must be an int >= 1, not {n_trials!r}")
@@ -70,6 +74,7 @@ class Study:
         self.seed = seed
         self.progress = progress
         self.on_result = on_result
+        self.keep_executor = keep_executor
 
     # -- the loop -------------------------------------------------------------------------
     def optimize(self) -> StudyResult:
@@ -85,6 +90,7 @@ class Study:
         elapsed: dict[int, float] = {}
         t0 = time.perf_counter()
         interrupted = False
+        ended = False
         bar = Progress(limit, "trials", enabled=self.progress, unit="trial")
         best: float | None = None
         asked = 0
@@ -131,10 +137,12 @@ class Study:
                         bar.postfix(f"best {self.objective.name}={best:.4g}")
                     if self.on_result is not None:
                         self.on_result(final)
+            ended = True
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            executor.close(cancel=interrupted)
+            if not (ended and self.keep_executor):
+                executor.close(cancel=interrupted)
             bar.close(failed=interrupted)
         return StudyResult(
             trials=[done[n] for n in sorted(done)], objective=self.objective,

@@ -16,12 +16,14 @@ session before its test window starts (no look-ahead).
 :meth:`WalkForward.run` runs one :class:`Study` per train window (``workload_factory(first,
 last)`` builds the window's workload, ``sampler_factory()`` a fresh sampler; the same seed for
 every window), then evaluates the best parameters once on the test window in this process,
-through :meth:`Workload.run_detailed`. The result has a per-window table and, for workloads
-with a results frame (:class:`AlgorithmWorkload`), the stitched out-of-sample daily returns:
-the test windows' ``returns`` concatenated (each test window starts from fresh capital, so the
-stitched equity is the product of ``1 + returns``). A window whose study finished no trial, or
-whose test run raised, is kept in the table with ``status='failed'`` and its error, and
-contributes no returns.
+through :meth:`Workload.run_detailed`. An executor instance keeps its workers across windows
+(``Study(keep_executor=True)``: a process pool or Ray actors start once, and each window ships
+its workload to the same workers); a factory makes a fresh executor per window. The result has
+a per-window table and, for workloads with a results frame (:class:`AlgorithmWorkload`), the
+stitched out-of-sample daily returns: the test windows' ``returns`` concatenated (each test
+window starts from fresh capital, so the stitched equity is the product of ``1 + returns``).
+A window whose study finished no trial, or whose test run raised, is kept in the table with
+``status='failed'`` and its error, and contributes no returns.
 """
 
 from __future__ import annotations
@@ -155,8 +157,10 @@ class WalkForward:
             calendar: An exchange-calendars name, a calendar (``sessions_in_range``), or the
                 sessions themselves (a ``DatetimeIndex``).
             objective: What to optimise (default: maximise ``sharpe``).
-            executor: Where train trials run: an executor (started and closed by each
-                window's study) or a factory making one per window.
+            executor: Where train trials run: an executor (its workers started once and
+                reused by every window: each window ships its workload to the same workers,
+                which set it up again; closed at the end), or a factory making a fresh one per
+                window (None: serially in this process).
             n_trials: Trials per window (default: the sampler's size).
             seed: Seed of every window's study.
             progress: Progress bars of the studies.
@@ -165,15 +169,22 @@ class WalkForward:
         objective = objective or Objective()
         results: list[WindowResult] = []
         studies: list[StudyResult] = []
-        for w in self.windows(sessions):
-            ex = executor if executor is None or isinstance(executor, Executor) else executor()
-            study = Study(workload_factory(w.train_start, w.train_end), space, sampler_factory(),
-                          objective, ex, n_trials=n_trials, seed=seed, progress=progress)
-            found = study.optimize()
-            studies.append(found)
-            if found.interrupted:
-                break
-            results.append(_test(w, found, workload_factory, objective))
+        shared = executor if isinstance(executor, Executor) else None
+        factory = None if executor is None or isinstance(executor, Executor) else executor
+        try:
+            for w in self.windows(sessions):
+                ex = shared if factory is None else factory()
+                study = Study(workload_factory(w.train_start, w.train_end), space,
+                              sampler_factory(), objective, ex, n_trials=n_trials, seed=seed,
+                              progress=progress, keep_executor=shared is not None)
+                found = study.optimize()
+                studies.append(found)
+                if found.interrupted:
+                    break
+                results.append(_test(w, found, workload_factory, objective))
+        finally:
+            if shared is not None:
+                shared.close()
         return WalkForwardResult(results, studies, space.names, objective,
                                  untested=self.untested(sessions), mode=self.mode)
 

@@ -146,7 +146,15 @@ class AlgorithmWorkload(Workload):
         self.config = _resolve(self.config)
 
     def setup(self) -> None:
+        """Open the portal and warm what every trial needs, so a worker's first trial costs
+        what the others do: the calendar, the engine and the metrics' lazy imports
+        (empyrical and scipy: seconds in a fresh process), counted in the worker's setup."""
         self._ensure_portal()
+        _ = self._portal.trading_calendar
+        import empyrical  # noqa: F401 - rustybt.engine.metrics.summary imports it lazily
+
+        import rustybt.engine.metrics
+        import rustybt.engine.run  # noqa: F401
 
     def _ensure_portal(self) -> None:
         """Open the portal once, again after a re-ingest, and per trial without pooling."""

@@ -229,3 +229,26 @@ def test_ctrl_c_stops_the_workers_quietly_and_keeps_finished_trials(tmp_path: Pa
     assert 1 <= int(last.split()[-1]) < 16
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert len(workers) == 2 and not [pid for pid in workers if psutil.pid_exists(pid)]
+
+
+def test_start_on_a_running_pool_ships_the_new_workload_to_the_same_workers() -> None:
+    from _workloads import load_offset, paraboloid
+
+    executor = ProcessExecutor(2)
+    executor.start(FunctionWorkload(bowl))
+    pids = sorted(executor.pids)
+    executor.submit(TrialSpec(0, {"x": 7}))
+    assert collect(executor, 1)[0].metrics["score"] == 0.0
+    executor.start(FunctionWorkload(paraboloid, loader=load_offset))  # setup runs again
+    assert sorted(executor.pids) == pids
+    assert sorted(w.pid for w in executor.workers[2:]) == pids
+    for n in range(4):
+        executor.submit(TrialSpec(n, {"x": 3, "y": -1}))
+    results = collect(executor, 4)
+    assert [r.metrics["score"] for r in results] == [10.0] * 4  # the loader's offset
+    assert {r.worker for r in results} <= {f"pid:{pid}" for pid in pids}
+    executor.submit(TrialSpec(9, {"x": 3, "y": -1}))
+    with pytest.raises(RuntimeError, match="trials in flight"):
+        executor.start(FunctionWorkload(bowl))
+    executor.close(cancel=True)
+    assert executor.pids == [] and not [p for p in pids if psutil.pid_exists(p)]

@@ -99,3 +99,21 @@ def test_more_jobs_than_cluster_cpus_is_refused() -> None:
     with pytest.raises(ValueError, match="n_jobs=3 actors need 3 CPUs; the Ray cluster has 2"):
         RayExecutor(3).start(FunctionWorkload(bowl))
     assert ray.is_initialized()
+
+
+def test_start_on_running_actors_ships_the_new_workload_to_the_same_actors() -> None:
+    from _workloads import load_offset, paraboloid
+
+    executor = RayExecutor(2)
+    executor.start(FunctionWorkload(bowl))
+    names = [w.name for w in executor.workers]
+    executor.start(FunctionWorkload(paraboloid, loader=load_offset))
+    assert [w.name for w in executor.workers[2:]] == names
+    for n in range(3):
+        executor.submit(TrialSpec(n, {"x": 3, "y": -1}))
+    got: list[Any] = []
+    while len(got) < 3:
+        got.extend(executor.results())
+    executor.close()
+    assert [r.metrics["score"] for r in got] == [10.0] * 3
+    assert {r.worker for r in got} <= set(names)

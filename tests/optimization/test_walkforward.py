@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -167,3 +168,38 @@ def test_function_workload_walk_forward_and_a_failed_window() -> None:
     assert list(ok["in_sample"]) == [0.0, 0.0]
     assert list(ok["k"]) == [1, 1]  # January: 1 % 5
     assert table["window"].tolist() == [0, 1, 2, 3]
+
+
+def test_an_executor_is_reused_across_windows_with_the_same_results(opt_bundle: Bundle) -> None:
+    """One process pool for every window: the same two worker pids train every window (each
+    window ships its workload to them), and the table equals the serial one."""
+    from opt_workloads import bundle_root
+    from opt_workloads import dma_hooks as picklable_dma
+
+    from rustybt.optimization import ProcessExecutor
+
+    root, s = bundle_root(opt_bundle), opt_bundle.sessions
+    space = ParameterSpace({"short": IntRange(3, 6, 3), "long": IntRange(10, 20, 10)})
+
+    def make(first: pd.Timestamp, last: pd.Timestamp) -> AlgorithmWorkload:
+        return AlgorithmWorkload(picklable_dma, "opt", first, last, root=root)
+
+    wf = WalkForward(train=30, test=15)
+    runs = {}
+    executor = ProcessExecutor(2)
+    for name, ex in (("serial", SerialExecutor()), ("processes", executor)):
+        runs[name] = wf.run(make, space, GridSearch, s[-75], s[-1], calendar=s,
+                            objective=Objective("sharpe"), executor=ex)
+    serial, pooled = runs["serial"], runs["processes"]
+    assert len(pooled.studies) == 3
+    pd.testing.assert_frame_equal(serial.to_pandas(), pooled.to_pandas())
+    per_window = [{t.worker for t in study.trials} for study in pooled.studies]
+    assert all(names <= {w.name for w in executor.workers[:2]} for names in per_window), (
+        per_window, executor.workers)
+    assert len({w.pid for w in executor.workers}) == 2  # set up 3 times, the same 2 processes
+    assert len(executor.workers) == 6
+    for a, b in zip(serial.studies, pooled.studies, strict=True):
+        cols = ["short", "long", "sharpe", "total_return", "value"]
+        pd.testing.assert_frame_equal(a.to_pandas()[cols], b.to_pandas()[cols])
+    assert executor.pids == []  # closed at the end of the run
+    assert not [w.pid for w in executor.workers if psutil.pid_exists(w.pid)]

@@ -29,6 +29,10 @@ Design and invariants:
   after one trial and a fresh one (setup again) takes its place; the benchmark baseline.
 - ``start`` returns once every worker is ready; a workload that does not pickle, does not
   import in a worker, or whose ``setup`` raises is ``WorkerSetupFailed`` naming the worker.
+  ``start`` on a running pool sends the new workload (pickled bytes) down each worker's pipe:
+  the same processes set it up and run its trials (a walk-forward's windows).
+- The queue, dispatch, result and crash bookkeeping is :class:`~._pooled.PooledExecutor`'s,
+  shared with the Ray backend; this module is the transport (pipes, sentinels, processes).
 """
 
 from __future__ import annotations
@@ -40,7 +44,6 @@ import signal
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
@@ -48,10 +51,10 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from rustybt.errors import WorkerSetupFailed
-from rustybt.optimization.executors._worker import WorkerInfo, pack, prepare
-from rustybt.optimization.executors.base import Executor, run_trial
+from rustybt.optimization.executors._pooled import PooledExecutor
+from rustybt.optimization.executors._worker import WorkerInfo, prepare
+from rustybt.optimization.executors.base import run_trial
 from rustybt.optimization.trial import TrialResult, TrialSpec
-from rustybt.optimization.workload import Workload
 
 __all__ = ["ProcessExecutor", "default_n_jobs"]
 
@@ -79,6 +82,12 @@ def _worker_main(conn: Connection, blob: bytes, sys_path: list[str]) -> None:
             return
         if spec is None:
             return
+        if isinstance(spec, bytes):  # another workload for the same worker (a new window)
+            workload, info = prepare(spec, sys_path)
+            conn.send(info)
+            if workload is None:
+                return
+            continue
         result = run_trial(workload, spec, worker=info.name)
         try:
             conn.send(result)
@@ -120,12 +129,10 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     started: float
-    info: WorkerInfo | None = None  # None while booting
-    spec: TrialSpec | None = None  # the trial it runs
-    sent: float = 0.0
+    info: WorkerInfo | None = None  # None while booting (or setting up a new workload)
 
 
-class ProcessExecutor(Executor):
+class ProcessExecutor(PooledExecutor):
     """Trials on a persistent pool of ``n_jobs`` worker processes.
 
     Args:
@@ -146,124 +153,83 @@ class ProcessExecutor(Executor):
         if start_method not in START_METHODS:
             raise ValueError(f"start_method must be one of {START_METHODS}, not "
                              f"{start_method!r} (fork copies the parent's threads and maps)")
+        super().__init__()
         self.n_jobs = n_jobs
         self.start_method = start_method
-        self.workers: list[WorkerInfo] = []
-        self.crashes = 0
         self._ctx: Any = None
         self._blob = b""
         self._pool: list[_Worker] = []
         self._retired: list[_Worker] = []  # non-persistent workers told to exit
-        self._persistent = True
-        self._queue: deque[TrialSpec] = deque()
-        self._done: deque[TrialResult] = deque()
-        self._closed = False
 
     @property
     def pids(self) -> list[int]:
         """Process ids of the pool's current workers (booting replacements included)."""
         return [w.process.pid for w in self._pool if w.process.pid is not None]
 
-    # -- the Executor API -----------------------------------------------------------------
-    def start(self, workload: Workload) -> None:
-        if self._pool:
-            raise RuntimeError("ProcessExecutor already started")
-        self._blob = pack(workload)
-        config = getattr(workload, "config", None)
-        self._persistent = bool(getattr(config, "persistent_workers", True))
+    # -- the transport ----------------------------------------------------------------------
+    def _launch(self, blob: bytes) -> None:
+        self._blob = blob
         self._ctx = mp.get_context(self.start_method)
-        self._closed = False
-        try:
-            for _ in range(self.n_jobs):
-                self._pool.append(self._spawn())
-            while any(w.info is None for w in self._pool):
-                self._poll(None)
-        except BaseException:
-            self.close(cancel=True)
-            raise
+        for _ in range(self.n_jobs):
+            self._pool.append(self._spawn())
+        self._await_ready()
 
-    def submit(self, spec: TrialSpec) -> None:
-        if not self._pool or self._closed:
-            raise RuntimeError("ProcessExecutor is not running: start() it first")
-        self._queue.append(spec)
-        self._dispatch()
-
-    def results(self, timeout: float | None = None) -> Iterator[TrialResult]:
-        if not self._done and not self._closed:
-            self._poll(timeout)
-        while self._done:
-            yield self._done.popleft()
-
-    def close(self, cancel: bool = False) -> None:
-        """Stop the workers; ``cancel=False`` first finishes queued and running trials
-        (their results stay available from :meth:`results`)."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            if cancel:
-                self._queue.clear()
-            else:
-                while (self._queue and self._pool) or any(w.spec is not None
-                                                          for w in self._pool):
-                    self._poll(None)
-                self._queue.clear()  # left only when no worker is left to run it
-        finally:
-            self._stop_all(cancel)
-
-    # -- workers --------------------------------------------------------------------------
-    def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=_worker_main, args=(child, self._blob, list(sys.path)),
-                                    name="rustybt-trial-worker", daemon=True)
-        with _sigint_ignored():
-            process.start()
-        child.close()
-        return _Worker(process, parent, time.perf_counter())
-
-    def _dispatch(self) -> None:
-        for worker in self._pool:
-            if not self._queue:
-                return
-            if worker.info is None or worker.spec is not None:
-                continue
-            spec = self._queue.popleft()
+    def _reload(self, blob: bytes) -> None:
+        self._blob = blob
+        for slot, worker in enumerate(self._pool):
+            worker.info, worker.started = None, time.perf_counter()
             try:
-                worker.conn.send(spec)
-            except (BrokenPipeError, OSError):  # died while idle: retry on its replacement
-                self._queue.appendleft(spec)
-                self._replace(worker)
-                continue
-            worker.spec, worker.sent = spec, time.perf_counter()
+                worker.conn.send(blob)
+            except (BrokenPipeError, OSError):  # died while idle: a fresh one loads it
+                self._renew(slot)
+        self._await_ready()
 
-    def _poll(self, timeout: float | None) -> None:
-        """Handle messages from booting or busy workers until a new result (or nothing left
-        to wait for, or ``timeout`` seconds)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        had = len(self._done)
-        while len(self._done) == had:
-            active = [w for w in self._pool if w.info is None or w.spec is not None]
-            if not active:
-                return
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready = set(wait([o for w in active for o in (w.conn, w.process.sentinel)],
-                             remaining))
-            if not ready and deadline is not None:
-                return
-            for worker in active:
-                if worker.conn in ready or worker.process.sentinel in ready:
-                    self._receive(worker)
-            self._dispatch()
+    def _await_ready(self) -> None:
+        while any(w.info is None for w in self._pool):
+            self._wait(None)
 
-    def _receive(self, worker: _Worker) -> None:
+    def _slots(self) -> list[int]:
+        return list(range(len(self._pool)))
+
+    def _ready(self, slot: int) -> bool:
+        return self._pool[slot].info is not None
+
+    def _name(self, slot: int) -> str:
+        info = self._pool[slot].info
+        return info.name if info is not None else f"pid:{self._pool[slot].process.pid}"
+
+    def _waiting(self) -> bool:
+        return bool(self._busy) or any(w.info is None for w in self._pool)
+
+    def _send(self, slot: int, spec: TrialSpec) -> bool:
+        try:
+            self._pool[slot].conn.send(spec)
+        except (BrokenPipeError, OSError):
+            self._renew(slot)
+            return False
+        return True
+
+    def _wait(self, timeout: float | None) -> bool:
+        active = [(slot, w) for slot, w in enumerate(self._pool)
+                  if w.info is None or slot in self._busy]
+        if not active:
+            return False
+        ready = set(wait([o for _, w in active for o in (w.conn, w.process.sentinel)],
+                         timeout))
+        for slot, worker in active:
+            if worker.conn in ready or worker.process.sentinel in ready:
+                self._receive(slot, worker)
+        return bool(ready)
+
+    def _receive(self, slot: int, worker: _Worker) -> None:
         try:
             if not worker.conn.poll():  # only the sentinel fired
                 if not worker.process.is_alive():
-                    self._died(worker)
+                    self._died(slot, worker)
                 return
             message = worker.conn.recv()
         except (EOFError, OSError):  # its end of the pipe closed: it exited
-            self._died(worker)
+            self._died(slot, worker)
             return
         if isinstance(message, WorkerInfo):
             info = replace(message, boot_s=time.perf_counter() - worker.started)
@@ -275,44 +241,41 @@ class ProcessExecutor(Executor):
                 worker.conn.close()
                 raise WorkerSetupFailed(info.error)
         else:
-            worker.spec = None
-            self._done.append(message)
-            if not self._persistent:
-                self._retire(worker)
+            self._finished(slot, message)
 
-    def _died(self, worker: _Worker) -> None:
+    def _died(self, slot: int, worker: _Worker) -> None:
         worker.process.join(timeout=_GRACE_S)
         if worker.process.is_alive():  # closed its pipe but hangs: make it so
             worker.process.kill()
             worker.process.join()
         pid, how = worker.process.pid, _describe_exit(worker.process.exitcode)
-        spec = worker.spec
         if worker.info is None:
             raise WorkerSetupFailed(f"worker pid:{pid} died ({how}) before it was ready")
-        if spec is not None:
-            self.crashes += 1
-            self._done.append(TrialResult(
-                spec.number, dict(spec.params), status="failed",
-                error=(f"WorkerCrashed: worker pid:{pid} died ({how}) while running trial "
-                       f"{spec.number}; a fresh worker took its place"),
-                duration=time.perf_counter() - worker.sent, worker=worker.info.name,
-                fidelity=spec.fidelity))
-        self._replace(worker)
+        self._crashed(slot, f"worker pid:{pid}", f" ({how})")
 
-    def _replace(self, worker: _Worker) -> None:
-        if worker not in self._retired:
+    def _renew(self, slot: int) -> None:
+        """A fresh worker in ``slot``; without ``persistent_workers`` the old one is told to
+        exit (reaped later), else it is gone already."""
+        worker = self._pool[slot]
+        if not self._persistent and worker.process.is_alive():
+            with contextlib.suppress(BrokenPipeError, OSError):
+                worker.conn.send(None)
+            self._retired = [w for w in self._retired if w.process.is_alive()]  # reaps
+            self._retired.append(worker)
+        else:
             worker.conn.close()
-        self._pool[self._pool.index(worker)] = self._spawn()
+        self._pool[slot] = self._spawn()
 
-    def _retire(self, worker: _Worker) -> None:
-        """``persistent_workers`` off: this worker exits, a fresh one (setup again) follows."""
-        with contextlib.suppress(BrokenPipeError, OSError):
-            worker.conn.send(None)
-        self._retired = [w for w in self._retired if w.process.is_alive()]  # reaps the rest
-        self._retired.append(worker)
-        self._replace(worker)
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=_worker_main, args=(child, self._blob, list(sys.path)),
+                                    name="rustybt-trial-worker", daemon=True)
+        with _sigint_ignored():
+            process.start()
+        child.close()
+        return _Worker(process, parent, time.perf_counter())
 
-    def _stop_all(self, cancel: bool) -> None:
+    def _stop(self, cancel: bool) -> None:
         pool, self._pool = self._pool + self._retired, []
         self._retired = []
         for worker in pool:

@@ -13,6 +13,10 @@ Design and invariants:
   it was running, naming the actor and the trial, and a fresh actor takes its place.
 - ``OptimizationConfig.persistent_workers`` off (the workload's ``config``): a fresh actor
   (setup again) after every trial; the benchmark baseline.
+- ``start`` on running actors puts the new workload in the object store and calls each
+  actor's ``load``: the same actors set it up and run its trials (a walk-forward's windows).
+  The queue, dispatch, result and crash bookkeeping is :class:`~._pooled.PooledExecutor`'s,
+  shared with the process backend; this module is the transport (actor calls, ``ray.wait``).
 - Ray itself: when no Ray session is initialised, ``start`` calls ``ray.init`` (a local
   session of ``n_jobs`` CPUs, no dashboard; or ``address``, or ``$RAY_ADDRESS``, when set)
   and ``close`` shuts down only a session it started itself; a session initialised by the
@@ -35,16 +39,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import deque
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from rustybt.errors import BackendUnavailable, WorkerSetupFailed
-from rustybt.optimization.executors._worker import WorkerInfo, pack, prepare
-from rustybt.optimization.executors.base import Executor, run_trial
+from rustybt.optimization.executors._pooled import PooledExecutor
+from rustybt.optimization.executors._worker import WorkerInfo, prepare
+from rustybt.optimization.executors.base import run_trial
 from rustybt.optimization.trial import TrialResult, TrialSpec
-from rustybt.optimization.workload import Workload
 
 __all__ = ["RayExecutor"]
 
@@ -71,6 +73,12 @@ class _TrialActor:
     def ready(self) -> WorkerInfo:
         return self.info
 
+    def load(self, blob: bytes, sys_path: list[str]) -> WorkerInfo:
+        """Set up another workload in this actor (a new walk-forward window)."""
+        self.workload, info = prepare(blob, sys_path)
+        self.info = replace(info, name=self.info.name)
+        return self.info
+
     def run(self, spec: TrialSpec) -> TrialResult:
         if self.workload is None:  # never reached: the driver stops at a failed setup
             return TrialResult(spec.number, dict(spec.params), status="failed",
@@ -78,7 +86,7 @@ class _TrialActor:
         return run_trial(self.workload, spec, worker=self.info.name)
 
 
-class RayExecutor(Executor):
+class RayExecutor(PooledExecutor):
     """Trials on ``n_jobs`` Ray actors.
 
     Args:
@@ -99,33 +107,22 @@ class RayExecutor(Executor):
                  ready_timeout: float | None = 600.0, **init_options: Any) -> None:
         if n_jobs is not None and (type(n_jobs) is not int or n_jobs < 1):
             raise ValueError(f"n_jobs must be an int >= 1, not {n_jobs!r}")
+        super().__init__()
         self._requested = n_jobs
         self.n_jobs = n_jobs or 1
         self.address = address
         self.ready_timeout = ready_timeout
         self.init_options = init_options
-        self.workers: list[WorkerInfo] = []
-        self.crashes = 0
         self._ray: Any = None
         self._owns_ray = False
         self._actor_class: Any = None
         self._blob_ref: Any = None
         self._actors: list[Any] = []
         self._names: list[str] = []  # actor slot -> its worker name
-        self._busy: dict[int, Any] = {}  # actor slot -> ObjectRef of its trial
-        self._running: dict[Any, tuple[int, TrialSpec, float]] = {}
-        self._queue: deque[TrialSpec] = deque()
-        self._done: deque[TrialResult] = deque()
-        self._closed = False
-        self._persistent = True
+        self._refs: dict[Any, int] = {}  # ObjectRef of a running trial -> its actor slot
 
-    # -- the Executor API -----------------------------------------------------------------
-    def start(self, workload: Workload) -> None:
-        if self._actors:
-            raise RuntimeError("RayExecutor already started")
-        blob = pack(workload)
-        config = getattr(workload, "config", None)
-        self._persistent = bool(getattr(config, "persistent_workers", True))
+    # -- the transport ----------------------------------------------------------------------
+    def _launch(self, blob: bytes) -> None:
         ray = self._ray = _import_ray()
         if not ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, **self.init_options}
@@ -136,57 +133,78 @@ class RayExecutor(Executor):
         cpus = int(ray.cluster_resources().get("CPU", 0))
         self.n_jobs = self._requested or max(1, cpus)
         if self.n_jobs > cpus:
-            self._shutdown()
             raise ValueError(f"n_jobs={self.n_jobs} actors need {self.n_jobs} CPUs; the Ray "
                              f"cluster has {cpus}")
-        self._closed = False
-        try:
-            self._blob_ref = ray.put(blob)
-            self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(_TrialActor)
-            self._actors = [self._new_actor() for _ in range(self.n_jobs)]
-            self._names = [info.name for info in self._await_ready(self._actors)]
-        except BaseException:
-            self.close(cancel=True)
-            raise
+        self._blob_ref = ray.put(blob)
+        self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(_TrialActor)
+        self._actors = [self._new_actor() for _ in range(self.n_jobs)]
+        self._names = [info.name for info in self._await_ready(
+            [actor.ready.remote() for actor in self._actors])]
 
-    def submit(self, spec: TrialSpec) -> None:
-        if not self._actors or self._closed:
-            raise RuntimeError("RayExecutor is not running: start() it first")
-        self._queue.append(spec)
-        self._dispatch()
+    def _reload(self, blob: bytes) -> None:
+        self._blob_ref = self._ray.put(blob)
+        self._names = [info.name for info in self._await_ready(
+            [actor.load.remote(self._blob_ref, list(sys.path)) for actor in self._actors])]
 
-    def results(self, timeout: float | None = None) -> Iterator[TrialResult]:
-        if not self._done and self._running:
-            self._poll(timeout)
-        while self._done:
-            yield self._done.popleft()
+    def _slots(self) -> list[int]:
+        return list(range(len(self._actors)))
 
-    def close(self, cancel: bool = False) -> None:
-        """Stop the actors (and a Ray session this executor started); ``cancel=False``
-        first finishes queued and running trials (their results stay in :meth:`results`)."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            if cancel:
-                self._queue.clear()
-            else:
-                while self._running:
-                    self._poll(None)
-        finally:
+    def _ready(self, slot: int) -> bool:
+        return True  # actors are awaited when made
+
+    def _name(self, slot: int) -> str:
+        return self._names[slot]
+
+    def _send(self, slot: int, spec: TrialSpec) -> bool:
+        self._refs[self._actors[slot].run.remote(spec)] = slot
+        return True
+
+    def _wait(self, timeout: float | None) -> bool:
+        ray = self._ray
+        refs = list(self._refs)
+        if not refs:
+            return False
+        ready, rest = ray.wait(refs, num_returns=1, timeout=timeout)
+        if ready and rest:  # take everything else that has finished too
+            more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
+            ready += more
+        for ref in ready:
+            slot = self._refs.pop(ref)
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayActorError as exc:
+                self._crashed(slot, f"Ray actor {self._names[slot]}",
+                              detail=f" ({type(exc).__name__})", noun="actor")
+                continue
+            except ray.exceptions.RayError as exc:  # e.g. a result that does not serialize
+                self._trial_error(slot, f"{type(exc).__name__}: {exc}".splitlines()[0])
+                continue
+            self._finished(slot, result)
+        return bool(ready)
+
+    def _renew(self, slot: int) -> None:
+        self._ray.kill(self._actors[slot], no_restart=True)
+        fresh = self._new_actor()
+        self._actors[slot] = fresh
+        self._names[slot] = self._await_ready([fresh.ready.remote()])[0].name
+
+    def _stop(self, cancel: bool) -> None:
+        _ = cancel  # running trials were drained or are dropped: the actors just go
+        if self._ray is not None:
             for actor in self._actors:
                 self._ray.kill(actor, no_restart=True)
-            self._actors, self._names, self._busy, self._running = [], [], {}, {}
-            self._shutdown()
+        self._actors, self._names, self._refs = [], [], {}
+        if self._owns_ray and self._ray is not None:
+            self._ray.shutdown()
+            self._owns_ray = False
 
     # -- actors ---------------------------------------------------------------------------
     def _new_actor(self) -> Any:
         return self._actor_class.remote(self._blob_ref, list(sys.path))
 
-    def _await_ready(self, actors: list[Any]) -> list[WorkerInfo]:
+    def _await_ready(self, refs: list[Any]) -> list[WorkerInfo]:
         ray = self._ray
         t0 = time.perf_counter()
-        refs = [actor.ready.remote() for actor in actors]
         _, pending = ray.wait(refs, num_returns=len(refs), timeout=self.ready_timeout)
         if pending:
             raise WorkerSetupFailed(
@@ -205,60 +223,6 @@ class RayExecutor(Executor):
             if info.error is not None:
                 raise WorkerSetupFailed(info.error)
         return infos
-
-    def _dispatch(self) -> None:
-        for slot, actor in enumerate(self._actors):
-            if not self._queue:
-                return
-            if slot in self._busy:
-                continue
-            spec = self._queue.popleft()
-            ref = actor.run.remote(spec)
-            self._busy[slot] = ref
-            self._running[ref] = (slot, spec, time.perf_counter())
-
-    def _poll(self, timeout: float | None) -> None:
-        ray = self._ray
-        refs = list(self._running)
-        ready, rest = ray.wait(refs, num_returns=1, timeout=timeout)
-        if ready and rest:  # take everything else that has finished too
-            more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
-            ready += more
-        for ref in ready:
-            slot, spec, sent = self._running.pop(ref)
-            del self._busy[slot]
-            try:
-                self._done.append(ray.get(ref))
-                if not self._persistent:  # a fresh actor (setup again) for the next trial
-                    self._ray.kill(self._actors[slot], no_restart=True)
-                    self._actors[slot] = self._new_actor()
-                    self._names[slot] = self._await_ready([self._actors[slot]])[0].name
-            except ray.exceptions.RayActorError as exc:
-                self._actor_died(slot, spec, sent, exc)
-            except ray.exceptions.RayError as exc:  # e.g. a result that does not serialize
-                self._done.append(TrialResult(
-                    spec.number, dict(spec.params), status="failed",
-                    error=f"{type(exc).__name__}: {exc}".splitlines()[0],
-                    duration=time.perf_counter() - sent, fidelity=spec.fidelity))
-        self._dispatch()
-
-    def _actor_died(self, slot: int, spec: TrialSpec, sent: float, exc: Exception) -> None:
-        self.crashes += 1
-        name = self._names[slot]
-        self._done.append(TrialResult(
-            spec.number, dict(spec.params), status="failed",
-            error=(f"WorkerCrashed: Ray actor {name} died while running trial {spec.number}; "
-                   f"a fresh actor took its place ({type(exc).__name__})"),
-            duration=time.perf_counter() - sent, worker=name, fidelity=spec.fidelity))
-        self._ray.kill(self._actors[slot], no_restart=True)
-        fresh = self._new_actor()
-        self._actors[slot] = fresh
-        self._names[slot] = self._await_ready([fresh])[0].name
-
-    def _shutdown(self) -> None:
-        if self._owns_ray and self._ray is not None:
-            self._ray.shutdown()
-            self._owns_ray = False
 
 
 def _local_cpus() -> int:
