@@ -29,6 +29,7 @@ the running product. Every set needs two runs (an interval needs them), else
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,8 +254,17 @@ def _read(path: Path) -> str:
         raise BenchmarkInputNotFound(f"{path}: cannot be read: {exc}") from exc
 
 
+def _kind(text: str) -> object:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None  # PerformanceReport.from_json names the error
+    return data.get("kind") if isinstance(data, dict) else None
+
+
 def load_report_input(path: str | Path, title: str | None = None) -> BenchmarkReport:
-    """Read a PerformanceReport JSON file, or a folder of BenchmarkResultSet JSON files.
+    """Read a PerformanceReport or SequentialEvaluation JSON file (``rustybt bench evaluate``
+    writes ``sequence.json``), or a folder of BenchmarkResultSet JSON files.
 
     Raises:
         BenchmarkInputNotFound: ``path`` does not exist, or the folder holds no ``*.json``.
@@ -276,7 +286,14 @@ def load_report_input(path: str | Path, title: str | None = None) -> BenchmarkRe
                 except InvalidBenchmarkRecord as exc:
                     raise InvalidBenchmarkRecord(f"{f}: {exc}") from exc
             return from_result_sets(sets, title or f"Benchmark report: {p.name}")
-        rep = from_performance_report(PerformanceReport.from_json(_read(p)))
+        text = _read(p)
+        if _kind(text) == "SequentialEvaluation":
+            from rustybt.benchmarking.sequential import SequentialEvaluation
+
+            report = SequentialEvaluation.from_json(text).to_performance_report()
+        else:
+            report = PerformanceReport.from_json(text)
+        rep = from_performance_report(report)
     except (InvalidBenchmarkRecord, InsufficientRuns) as exc:
         if str(p) in str(exc):
             raise

@@ -45,6 +45,11 @@ from rustybt.benchmarking._json import (
     check_name,
     check_str_map,
 )
+from rustybt.benchmarking.components import (
+    BaselineImplementation,
+    OptimizationComponent,
+    PerformanceReport,
+)
 from rustybt.benchmarking.decisions import DecisionRecord
 from rustybt.benchmarking.equivalence import EquivalenceCheck, describe_tolerance, first_difference
 from rustybt.benchmarking.models import PerformanceThreshold
@@ -165,6 +170,25 @@ class SequentialEvaluation(JsonRecord):
     def cumulative_improvement(self) -> float:
         """``1 - cumulative_time_ratio`` (two 10 % steps: 19 %)."""
         return 1.0 - self.cumulative_time_ratio
+
+    def to_performance_report(self, title: str | None = None) -> PerformanceReport:
+        """The sequence as a :class:`~rustybt.benchmarking.PerformanceReport` (what
+        ``rustybt bench report`` renders): the all-off baseline, then one component per flag
+        with the runs it was measured on; a not-evaluated flag is a ``skipped`` component."""
+        status = {"accepted": "accepted", "rejected": "rejected", "not_evaluated": "skipped"}
+        first = next((s.baseline for s in self.steps if s.baseline is not None), None)
+        if self.steps and self.steps[0].status != "not_evaluated" and self.steps[0].baseline \
+                is not first:
+            first = None  # the first measured baseline is not the all-off configuration
+        components = tuple(
+            OptimizationComponent(s.flag, s.flag, s.category, status[s.status], s.baseline,
+                                  s.candidate, list(s.reasons)) for s in self.steps)
+        baseline = BaselineImplementation(
+            "all_off", f"every OptimizationConfig flag off; workload: {self.workload}",
+            dict.fromkeys(self.optimizations, False), None, first)
+        return PerformanceReport(title or f"Sequential evaluation: {self.workload}",
+                                 self.created_at, self.threshold, baseline, components,
+                                 environment=dict(self.environment))
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as JSON-ready values, plus the cumulative figures."""

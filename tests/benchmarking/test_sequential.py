@@ -221,3 +221,32 @@ def test_base_limits_reach_every_configuration() -> None:
     assert seen[0] == OptimizationConfig.all_off(lru_size=7)  # the reference: flags all off
     assert {c.lru_size for c in seen} == {7}
     assert seen[1] == OptimizationConfig.all_off(lru_size=7, history_cache=True)
+
+
+def test_a_sequence_renders_as_a_report(tmp_path: Any) -> None:
+    from rustybt.benchmarking.report import write_report
+    from rustybt.benchmarking.reportmodel import load_report_input
+
+    ev, _, _ = _evaluate({"asset_caching": 0.88, "pre_grouping": 1.0, "history_cache": 0.5,
+                          "array_returns": 1.0},
+                         optimizations=["asset_caching", "history_cache", "pre_grouping",
+                                        "array_returns", "bundle_pooling"])
+    assert [s.status for s in ev.steps] == ["accepted", "accepted", "rejected", "rejected",
+                                            "not_evaluated"]
+    report = ev.to_performance_report()
+    assert [c.status for c in report.components] == ["accepted", "accepted", "rejected",
+                                                     "rejected", "skipped"]
+    assert report.baseline.results is ev.steps[0].baseline  # the all-off runs
+    path = tmp_path / "sequence.json"
+    path.write_text(ev.to_json())
+    view = load_report_input(path)
+    assert [c.label for c in view.configurations] == ["all_off", "asset_caching",
+                                                     "history_cache", "pre_grouping",
+                                                     "array_returns"]
+    assert view.not_measured == (("bundle_pooling", "skipped"),)
+    # the waterfall multiplies the accepted steps' ratios: the sequence's own cumulative figure
+    chained = math.prod(c.interval.ratio for c in view.comparisons if c.in_chain)
+    assert chained == pytest.approx(ev.cumulative_time_ratio, rel=1e-12)
+    files = write_report(path, tmp_path / "out")
+    assert "history_cache" in files.markdown.read_text()
+    assert len(files.charts) == 2 and all(p.stat().st_size > 0 for p in files.charts)
