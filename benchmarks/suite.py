@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -45,6 +46,10 @@ from rustybt.benchmarking.docfigures import update_between_markers  # noqa: E402
 
 DOC = REPO / "docs" / "performance" / "characteristics.md"
 BATCH_ASSETS = (10, 100, 500)
+#: The order of the sequential evaluation (``decisions`` section): the flags that act on the
+#: engine grid first, the Layer 1 (function workload) flags last.
+DECISION_ORDER = ("bundle_pooling", "history_cache", "array_returns", "persistent_workers",
+                  "asset_caching", "pre_grouping")
 
 
 class SectionFailed(RuntimeError):
@@ -250,6 +255,37 @@ class Suite:
     def optimization(self) -> str:
         return self.report_script("optimization.py")
 
+    def decisions(self) -> str:
+        """The sequential evaluation of the optimization flags, its records and charts."""
+        from rustybt.benchmarking.decisions import DEFAULT_DECISIONS_DIR
+        from rustybt.benchmarking.report import write_report
+
+        size = (["--assets", "5", "--sessions", "120", "--trials", "4"] if self.quick else
+                ["--assets", "10", "--sessions", "500", "--trials", "8", "--backend",
+                 "processes", "--workers", "2"])
+        records = REPO / DEFAULT_DECISIONS_DIR if self.args.doc == DOC else \
+            self.work / "decisions"
+        cmd = [sys.executable, "-m", "rustybt", "bench", "evaluate", "--output",
+               str(records), "--flags", ",".join(DECISION_ORDER), "--runs", "10", *size]
+        print(f"$ {' '.join(cmd[1:])}", flush=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=7200)
+        if proc.returncode:
+            raise SectionFailed(f"`rustybt bench evaluate` exited {proc.returncode}:\n"
+                                f"{proc.stderr.strip()[-1500:]}")
+        charts = self.args.doc.parent / "sequential"
+        files = write_report(records / "sequence.json", charts)
+        rel = os.path.relpath(charts, self.args.doc.parent)
+        body = files.markdown.read_text().replace("](", f"]({rel}/")
+        body = body.replace("\n## ", "\n### ").replace("\n### ", "\n#### ")
+        return (f"`rustybt bench evaluate` turns the flags on one at a time in the order "
+                f"{', '.join(DECISION_ORDER)} (the layers that act on this engine workload first; "
+                "the Layer 1 flags act on function workloads and come last), each kept only if "
+                "its trial results are identical to the all-off run's and it is at least 5 % "
+                "faster with p < 0.05; it stops after two rejections in a row. One decision "
+                f"record per flag: [{DEFAULT_DECISIONS_DIR}]"
+                f"({os.path.relpath(REPO / DEFAULT_DECISIONS_DIR, self.args.doc.parent)}/).\n\n"
+                + body)
+
     def gate(self) -> str:
         js = self.work / "gate.json"
         run_script("gate.py", ["--json", str(js)], 600)
@@ -318,6 +354,7 @@ SECTIONS: dict[str, Callable[[Suite], str]] = {
     "backtest": Suite.backtest,
     "optimization": Suite.optimization,
     "gate": Suite.gate,
+    "decisions": Suite.decisions,
 }
 
 
