@@ -46,6 +46,9 @@ from rustybt.errors import BadOrderParameters, CannotOrderDelistedAsset, OrderDu
 
 __all__ = ["TradingAlgorithm", "round_order"]
 
+#: Market orders carry no state: one instance serves every order placed without a style.
+MARKET = MarketOrder()
+
 log = logging.getLogger("rustybt.engine")
 
 Hook = Callable[..., Any]
@@ -94,6 +97,15 @@ class TradingAlgorithm:
         self.sim: Any = None
         self.ledger: Ledger | None = None
         self.datetime: pd.Timestamp = pd.NaT
+        #: asset → ``(asset, price_multiplier)``, for assets that passed the checks of
+        #: :meth:`_can_order` and :meth:`_value_to_shares` this session (they depend on the
+        #: asset and the session only): sizing an order of the same object again skips them
+        #: (an int equal to a sid finds the entry but is not the asset: it takes the checks).
+        self._orderable: dict[Any, tuple[Any, float]] = {}
+
+    def new_session(self) -> None:
+        """The simulation moved to another session."""
+        self._orderable = {}
 
     # -- hooks --------------------------------------------------------------------------
     def initialize(self) -> None:
@@ -198,7 +210,7 @@ class TradingAlgorithm:
             return LimitOrder(limit_price, asset=asset)
         if stop_price is not None:
             return StopOrder(stop_price, asset=asset)
-        return MarketOrder()
+        return MARKET
 
     def order(self, asset: Any, amount: float, limit_price: float | None = None,
               stop_price: float | None = None, style: ExecutionStyle | None = None) -> str | None:
@@ -213,7 +225,12 @@ class TradingAlgorithm:
         if not isinstance(amount, int | float) or amount != amount:
             raise BadOrderParameters(f"order amount must be a number, not {amount!r}")
         shares = round_order(amount)
-        execution = self._style(asset, limit_price, stop_price, style)
+        if style is None and limit_price is None and stop_price is None:
+            execution: ExecutionStyle = MARKET
+            if not shares:  # nothing to place (blotter.order returns None for 0 shares)
+                return None
+        else:
+            execution = self._style(asset, limit_price, stop_price, style)
         if self.order_controls and shares:
             held = sim.ledger.amount(asset)
             price = sim.data.current(asset, "price")
@@ -237,7 +254,9 @@ class TradingAlgorithm:
                 f"cannot order {asset!r} by value on {session.date()}: it has no price yet")
         if abs(price) < 1e-8:
             return 0.0
-        return value / (price * getattr(asset, "price_multiplier", 1.0))
+        multiplier = getattr(asset, "price_multiplier", 1.0)
+        self._orderable[asset] = (asset, multiplier)
+        return value / (price * multiplier)
 
     def order_value(self, asset: Any, value: float, limit_price: float | None = None,
                     stop_price: float | None = None,
@@ -280,10 +299,21 @@ class TradingAlgorithm:
                              stop_price: float | None = None,
                              style: ExecutionStyle | None = None) -> str | None:
         """Order up or down to ``target`` of the portfolio value."""
+        checked = self._orderable.get(asset)
+        if checked is not None and checked[0] is asset:  # checked this session already: the
+            multiplier = checked[1]  # same steps, less the checks (portfolio valued first)
+            sim = self.sim
+            sim.sync_prices()
+            price = sim.data.price_of(asset)
+            if price == price and abs(price) >= 1e-8:
+                ledger = sim.ledger
+                shares = (ledger.portfolio_value_float() * target / (price * multiplier)
+                          - ledger.amount(asset))
+                return self._place(asset, shares, limit_price, stop_price, style)
         if not self._can_order(asset):
             return None
         ledger = self.portfolio.exact  # valued at the current prices
-        value = float(ledger.portfolio_value) * target
+        value = ledger.portfolio_value_float() * target
         shares = self._value_to_shares(asset, value) - ledger.amount(asset)
         return self._place(asset, shares, limit_price, stop_price, style)
 
