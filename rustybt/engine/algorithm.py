@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rustybt.engine.blotter import Blotter, CancelPolicy
@@ -97,15 +98,33 @@ class TradingAlgorithm:
         self.sim: Any = None
         self.ledger: Ledger | None = None
         self.datetime: pd.Timestamp = pd.NaT
-        #: asset → ``(asset, price_multiplier)``, for assets that passed the checks of
-        #: :meth:`_can_order` and :meth:`_value_to_shares` this session (they depend on the
-        #: asset and the session only): sizing an order of the same object again skips them
-        #: (an int equal to a sid finds the entry but is not the asset: it takes the checks).
-        self._orderable: dict[Any, tuple[Any, float]] = {}
+        #: asset → ``(asset, price_multiplier, passes)`` for assets that passed the checks
+        #: of :meth:`_can_order` and :meth:`_value_to_shares` once this run; ``passes[i]``
+        #: says whether they pass on the run's session ``i`` (they depend on the asset's
+        #: dates and the session only), so sizing an order of the same object again skips
+        #: them there (an int equal to a sid finds the entry but is not the asset: it takes
+        #: the checks).
+        self._orderable: dict[Any, tuple[Any, float, list[bool]]] = {}
 
-    def new_session(self) -> None:
-        """The simulation moved to another session."""
+    def new_run(self) -> None:
+        """A simulation starts (its sessions are not the last run's)."""
         self._orderable = {}
+
+    def _remember_orderable(self, asset: Any, multiplier: float) -> None:
+        """Record on which sessions of the run ``asset`` passes the order checks: the
+        vectorised form of :meth:`_can_order`'s and :meth:`_value_to_shares`'s tests."""
+        sessions = self._sim().sessions
+        passes = np.ones(len(sessions), dtype=bool)
+        start = getattr(asset, "start_date", None)
+        end = getattr(asset, "end_date", None)
+        acd = getattr(asset, "auto_close_date", None)
+        if start is not None:
+            passes &= np.asarray(sessions >= start)
+        if end is not None:
+            passes &= np.asarray(sessions <= end)
+        if acd is not None:
+            passes &= np.asarray(sessions <= min(end or acd, acd))
+        self._orderable[asset] = (asset, multiplier, passes.tolist())
 
     # -- hooks --------------------------------------------------------------------------
     def initialize(self) -> None:
@@ -255,7 +274,8 @@ class TradingAlgorithm:
         if abs(price) < 1e-8:
             return 0.0
         multiplier = getattr(asset, "price_multiplier", 1.0)
-        self._orderable[asset] = (asset, multiplier)
+        if asset not in self._orderable:
+            self._remember_orderable(asset, multiplier)
         return value / (price * multiplier)
 
     def order_value(self, asset: Any, value: float, limit_price: float | None = None,
@@ -300,9 +320,10 @@ class TradingAlgorithm:
                              style: ExecutionStyle | None = None) -> str | None:
         """Order up or down to ``target`` of the portfolio value."""
         checked = self._orderable.get(asset)
-        if checked is not None and checked[0] is asset:  # checked this session already: the
-            multiplier = checked[1]  # same steps, less the checks (portfolio valued first)
-            sim = self.sim
+        sim = self.sim
+        if checked is not None and checked[0] is asset and checked[2][sim.index]:
+            # the checks pass today (see _orderable): the same steps without them
+            multiplier = checked[1]
             sim.sync_prices()
             price = sim.data.price_of(asset)
             if price == price and abs(price) >= 1e-8:

@@ -71,6 +71,7 @@ class Simulation:
         self.benchmark_input = benchmark_returns
         self.progress = progress
         self.session: pd.Timestamp = sessions[0]
+        self.index = 0  # position of ``session`` in ``sessions``
         self.started = False
         self._orders_today: dict[str, Order] = {}
         self._txns_today: list[dict[str, Any]] = []
@@ -111,6 +112,7 @@ class Simulation:
         algo.ledger = self.ledger
         algo.datetime = self._open_list[0]
         algo.blotter.current_dt = algo.datetime
+        algo.new_run()
         with decimal.localcontext(MONEY_CONTEXT):
             if not algo.initialized:
                 algo.initialize()
@@ -162,13 +164,13 @@ class Simulation:
     def _session(self, i: int, session: pd.Timestamp) -> None:
         algo, ledger, blotter, data = self.algo, self.ledger, self.algo.blotter, self.data
         self.session = session
+        self.index = i
         self._orders_today = {}
         self._txns_today = []
         algo.recorded_vars = dict(algo.recorded_vars)
         open_, close = self._open_list[i], self._close_list[i]
         # 1. session start
         algo.datetime = blotter.current_dt = self._midnights[i]
-        algo.new_session()
         self._start_of_session(session)
         for control in algo.order_controls:
             control.new_session()
