@@ -52,14 +52,23 @@ class SessionClock:
             self.sessions = pd.DatetimeIndex(np.asarray(index.sessions).astype("datetime64[ns]"))
             self._first = np.asarray(index.first_minutes, dtype=np.int64)
             self._last = np.asarray(index.last_minutes, dtype=np.int64)
-            self.name: str | None = getattr(getattr(portal, "bundle", None), "calendar_name", None)
+            name = getattr(getattr(portal, "bundle", None), "calendar_name", None)
+            self._name = name if isinstance(name, str) else None
         else:
             calendar = portal.trading_calendar
             self.sessions = _naive(calendar.sessions)
             self._first = pd.DatetimeIndex(calendar.first_minutes).asi8
             self._last = pd.DatetimeIndex(calendar.last_minutes).asi8
             name = getattr(calendar, "name", None)
-            self.name = name if isinstance(name, str) else None
+            self._name = name if isinstance(name, str) else None
+
+    @property
+    def name(self) -> str | None:
+        """The exchange calendar's name (the bundle's; else the calendar's, built for it)."""
+        if self._name is None and self._index is not None:
+            name = getattr(self.calendar, "name", None)
+            self._name = name if isinstance(name, str) else None
+        return self._name
 
     @cached_property
     def calendar(self) -> Any:
