@@ -8,6 +8,10 @@ Workloads (each engine in its own fresh process, so peak RSS is honest):
   from the same bundle. The script checks the three runs made identical transactions.
 - ``rebalance``: 500 assets, 10 years, monthly rebalance to equal weights of the 50 assets with
   the best 60-session momentum (rustybt only; ``--zipline-rebalance`` adds zipline: slow).
+- ``minute``: the dual moving average (20/50 minutes) in minute mode on 5 assets over one
+  quarter (2019 Q1; ``--quick``: 3 assets, its first 5 sessions): every minute reads 50 minute bars,
+  an asset is bought or sold when its signal flips; rustybt ('array', 'dataframe') and
+  zipline-reloaded, with the same identical-transaction check.
 
 Per run: wall and CPU seconds, seconds inside ``data.history``, seconds in the strategy's own
 arithmetic, peak RSS; then ratios (zipline / rustybt) and, for rustybt 'array', a cProfile
@@ -43,6 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 DMA_START, DMA_END = "2018-03-15", "2022-12-30"
+MINUTE_START, MINUTE_END, MINUTE_END_QUICK = "2019-01-02", "2019-03-29", "2019-01-08"
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -69,6 +74,39 @@ def build_bundle(root: Path, n_assets: int, start: str, end: str, name: str) -> 
         frame.insert(0, "date", sessions)
         daily[sid] = frame
     return make_bundle(root, BundleSpec.from_bars(daily), name=name)
+
+
+def build_minute_bundle(root: Path, n_assets: int, start: str, end: str, name: str) -> Any:
+    """Minute bars (a cent-precision walk, every minute traded) for ``start``..``end`` plus
+    two warm-up sessions, and their daily aggregates."""
+    from rustybt.calendars import get_calendar
+    from rustybt.testing import BundleSpec, make_bundle
+
+    cal = get_calendar("XNYS", start="2018-12-01", end="2019-12-31")
+    first = cal.sessions_window(pd.Timestamp(start), -3)[0]
+    sessions = cal.sessions_in_range(first, pd.Timestamp(end))
+    rng = np.random.default_rng(11)
+    minute, daily = {}, {}
+    for sid in range(n_assets):
+        level, frames, days = 30.0 + 20 * sid, [], []
+        for day in sessions:
+            mins = cal.session_minutes(day)
+            close = np.round(level * np.exp(np.cumsum(rng.normal(0, 0.0015, len(mins)))), 2)
+            level = float(close[-1])
+            open_ = np.concatenate([[close[0]], close[:-1]])
+            volume = rng.integers(500, 30_000, len(mins))
+            frames.append(pd.DataFrame({"dt": mins, "open": open_,
+                                        "high": np.maximum(open_, close) + 0.01,
+                                        "low": np.minimum(open_, close) - 0.01,
+                                        "close": close, "volume": volume}))
+            f = frames[-1]
+            days.append((day.tz_localize(None) if day.tzinfo else day, f["open"].iloc[0],
+                         f["high"].max(), f["low"].min(), f["close"].iloc[-1],
+                         int(f["volume"].sum())))
+        minute[sid] = pd.concat(frames, ignore_index=True)
+        daily[sid] = pd.DataFrame(days, columns=["date", "open", "high", "low", "close",
+                                                 "volume"])
+    return make_bundle(root, BundleSpec.from_bars(daily, minute=minute), name=name)
 
 
 # -- strategies (one definition, run by both engines) -----------------------------------------
@@ -144,7 +182,38 @@ def rebalance(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, An
     return initialize, None
 
 
-STRATEGIES = {"dma": dma, "rebalance": rebalance}
+def dma_minute(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, Any]:
+    """The 20/50 dual moving average on minute bars; orders only when an asset's signal flips."""
+    perf = time.perf_counter
+
+    def initialize(context: Any) -> None:
+        context.assets = [api.sid(s) for s in range(n_assets)]
+        context.long = [None] * n_assets
+        api.set_commission(api.commission.PerShare(cost=0.0))
+        api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
+
+    def handle_data(context: Any, data: Any) -> None:
+        t0 = perf()
+        if return_type is None:
+            hist = data.history(context.assets, "price", 50, "1m")
+        else:
+            hist = data.history(context.assets, "price", 50, "1m", return_type=return_type)
+        t1 = perf()
+        values = hist if return_type == "array" else hist.to_numpy()
+        longs = (values[-20:].mean(axis=0) > values.mean(axis=0)).tolist()
+        t2 = perf()
+        weight = 1.0 / len(context.assets)
+        for j, asset in enumerate(context.assets):
+            if longs[j] != context.long[j]:
+                context.long[j] = longs[j]
+                api.order_target_percent(asset, weight if longs[j] else 0.0)
+        Clock.history += t1 - t0
+        Clock.strategy += t2 - t1
+
+    return initialize, handle_data
+
+
+STRATEGIES = {"dma": dma, "rebalance": rebalance, "minute": dma_minute}
 
 
 # -- one run in a fresh process ---------------------------------------------------------------
@@ -165,7 +234,7 @@ def worker(args: argparse.Namespace) -> None:
         portal = ArrowDataPortal(bundle)
         init, handle = make(api, args.assets, rt)
         run = lambda: run_algorithm(start, end, init, handle, capital_base=1e6,  # noqa: E731
-                                    data_portal=portal)
+                                    data_portal=portal, data_frequency=args.frequency)
     else:
         import zipline.api as api
         from zipline.algorithm import TradingAlgorithm
@@ -183,7 +252,8 @@ def worker(args: argparse.Namespace) -> None:
         def run() -> Any:
             params = SimulationParameters(start_session=start, end_session=end,
                                           trading_calendar=world.calendar, capital_base=1e6,
-                                          data_frequency="daily")
+                                          data_frequency=args.frequency,
+                                          emission_rate="daily")
             algo = TradingAlgorithm(sim_params=params, data_portal=world.data_portal,
                                     trading_calendar=world.calendar, initialize=init,
                                     handle_data=handle, benchmark_returns=bench)
@@ -208,7 +278,7 @@ def worker(args: argparse.Namespace) -> None:
     warm = time.perf_counter() - warm0
     warm_history = Clock.history
     Clock.history, Clock.strategy = history, strategy
-    txns = [(str(pd.Timestamp(d).date()), int(getattr(t["sid"], "sid", t["sid"])),
+    txns = [(_when(d, t["dt"], args.frequency), int(getattr(t["sid"], "sid", t["sid"])),
              int(t["amount"]), round(float(t["price"]), 6))
             for d, day in perf["transactions"].items() for t in day]
     print(json.dumps({
@@ -216,14 +286,24 @@ def worker(args: argparse.Namespace) -> None:
         "warm": warm, "warm_history": warm_history,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "sessions": len(perf), "transactions": txns, "profile": profile_text,
+        "bars": len(perf) * (1 if args.frequency == "daily" else 390),
     }))
+
+
+def _when(session: Any, dt: Any, frequency: str) -> str:
+    """A transaction's session (daily) or UTC minute (minute mode), as text."""
+    if frequency == "daily":
+        return str(pd.Timestamp(session).date())
+    ts = pd.Timestamp(dt)
+    return str(ts.tz_convert("UTC") if ts.tzinfo is not None else ts.tz_localize("UTC"))
 
 
 def spawn(args: argparse.Namespace, engine: str, return_type: str, workload: str,
           start: str, end: str, assets: int, name: str, profile: bool = False) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--worker", "--engine", engine, "--return-type",
            return_type, "--workload", workload, "--start", start, "--end", end,
-           "--assets", str(assets), "--name", name, "--root", str(args.root)]
+           "--assets", str(assets), "--name", name, "--root", str(args.root),
+           "--frequency", "minute" if workload == "minute" else "daily"]
     if profile:
         cmd.append("--profile")
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -237,6 +317,7 @@ def median_runs(args: argparse.Namespace, *spec: Any) -> dict[str, Any]:
     out = {k: statistics.median(r[k] for r in runs)
            for k in ("wall", "cpu", "history", "strategy", "rss_mb", "warm", "warm_history")}
     out["transactions"] = runs[0]["transactions"]
+    out["bars"] = runs[0]["bars"]
     out["sessions"] = runs[0]["sessions"]
     return out
 
@@ -263,6 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-zipline", action="store_true")
     p.add_argument("--zipline-rebalance", action="store_true")
     p.add_argument("--skip-rebalance", action="store_true")
+    p.add_argument("--skip-minute", action="store_true")
     p.add_argument("--root", default=None)
     # worker mode
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -274,6 +356,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--assets", type=int, default=10, help=argparse.SUPPRESS)
     p.add_argument("--name", default="bt-dma", help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--frequency", default="daily", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         worker(args)
@@ -321,6 +404,30 @@ def main(argv: list[str] | None = None) -> None:
                                                     r_start, r_end, n, "bt-rebalance")
         report(f"monthly rebalance, {n} assets, {years} years", rows2,
                "zipline-reloaded" if "zipline-reloaded" in rows2 else None)
+    if not args.skip_minute:
+        minute_benchmark(args)
+
+
+def minute_benchmark(args: argparse.Namespace) -> None:
+    """The minute variant: rustybt ('array', 'dataframe') and zipline, side by side."""
+    n = 3 if args.quick else 5
+    end = MINUTE_END_QUICK if args.quick else MINUTE_END
+    build_minute_bundle(args.root, n, MINUTE_START, end, "bt-minute")
+    spec = ("minute", MINUTE_START, end, n, "bt-minute")
+    rows = {
+        "rustybt (array)": median_runs(args, "rustybt", "array", *spec),
+        "rustybt (dataframe)": median_runs(args, "rustybt", "none", *spec),
+    }
+    if not args.no_zipline:
+        rows["zipline-reloaded"] = median_runs(args, "zipline", "none", *spec)
+    arr = rows["rustybt (array)"]
+    report(f"minute dual moving average 20/50, {n} assets, {MINUTE_START}..{end} "
+           f"({arr['sessions']} sessions, {arr['bars']} minutes), median of {args.repeats}",
+           rows, None if args.no_zipline else "zipline-reloaded")
+    same = {k: r["transactions"] == arr["transactions"] for k, r in rows.items()}
+    print(f"\nidentical transactions: {same} ({len(arr['transactions'])} each)")
+    print(f"per minute bar: {arr['wall'] / arr['bars'] * 1e6:.0f} µs first run, "
+          f"{arr['warm'] / arr['bars'] * 1e6:.0f} µs again")
 
 
 if __name__ == "__main__":

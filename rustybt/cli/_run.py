@@ -168,6 +168,7 @@ def prepare(args: argparse.Namespace) -> tuple[tuple[Any, Any, Any, Any] | None,
     command has it, prints an algorithm file's own error first)."""
     from rustybt.data.portal.portal import ArrowDataPortal
     from rustybt.engine.algofile import load_algorithm_file
+    from rustybt.engine.clock import SessionClock
     from rustybt.engine.run import resolve_sessions
     from rustybt.errors import AlgorithmFileError, InvalidSimulation
 
@@ -184,7 +185,8 @@ def prepare(args: argparse.Namespace) -> tuple[tuple[Any, Any, Any, Any] | None,
         return None, 130, "interrupted"
     try:
         portal = ArrowDataPortal(bundle)
-        sessions = resolve_sessions(portal.trading_calendar, args.start, args.end, portal.sessions)
+        # the portal's session arrays: no exchange calendar is built for the lookup
+        sessions = resolve_sessions(SessionClock(portal), args.start, args.end, portal.sessions)
     except InvalidSimulation as exc:
         return None, 2, str(exc)
     return (bundle, algofile, portal, sessions), 0, ""

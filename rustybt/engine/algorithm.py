@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rustybt.engine.blotter import Blotter, CancelPolicy
@@ -45,6 +46,9 @@ from rustybt.engine.slippage import SlippageModel
 from rustybt.errors import BadOrderParameters, CannotOrderDelistedAsset, OrderDuringInitialize
 
 __all__ = ["TradingAlgorithm", "round_order"]
+
+#: Market orders carry no state: one instance serves every order placed without a style.
+MARKET = MarketOrder()
 
 log = logging.getLogger("rustybt.engine")
 
@@ -94,6 +98,33 @@ class TradingAlgorithm:
         self.sim: Any = None
         self.ledger: Ledger | None = None
         self.datetime: pd.Timestamp = pd.NaT
+        #: asset → ``(asset, price_multiplier, passes)`` for assets that passed the checks
+        #: of :meth:`_can_order` and :meth:`_value_to_shares` once this run; ``passes[i]``
+        #: says whether they pass on the run's session ``i`` (they depend on the asset's
+        #: dates and the session only), so sizing an order of the same object again skips
+        #: them there (an int equal to a sid finds the entry but is not the asset: it takes
+        #: the checks).
+        self._orderable: dict[Any, tuple[Any, float, list[bool]]] = {}
+
+    def new_run(self) -> None:
+        """A simulation starts (its sessions are not the last run's)."""
+        self._orderable = {}
+
+    def _remember_orderable(self, asset: Any, multiplier: float) -> None:
+        """Record on which sessions of the run ``asset`` passes the order checks: the
+        vectorised form of :meth:`_can_order`'s and :meth:`_value_to_shares`'s tests."""
+        sessions = self._sim().sessions
+        passes = np.ones(len(sessions), dtype=bool)
+        start = getattr(asset, "start_date", None)
+        end = getattr(asset, "end_date", None)
+        acd = getattr(asset, "auto_close_date", None)
+        if start is not None:
+            passes &= np.asarray(sessions >= start)
+        if end is not None:
+            passes &= np.asarray(sessions <= end)
+        if acd is not None:
+            passes &= np.asarray(sessions <= min(end or acd, acd))
+        self._orderable[asset] = (asset, multiplier, passes.tolist())
 
     # -- hooks --------------------------------------------------------------------------
     def initialize(self) -> None:
@@ -198,7 +229,7 @@ class TradingAlgorithm:
             return LimitOrder(limit_price, asset=asset)
         if stop_price is not None:
             return StopOrder(stop_price, asset=asset)
-        return MarketOrder()
+        return MARKET
 
     def order(self, asset: Any, amount: float, limit_price: float | None = None,
               stop_price: float | None = None, style: ExecutionStyle | None = None) -> str | None:
@@ -213,7 +244,12 @@ class TradingAlgorithm:
         if not isinstance(amount, int | float) or amount != amount:
             raise BadOrderParameters(f"order amount must be a number, not {amount!r}")
         shares = round_order(amount)
-        execution = self._style(asset, limit_price, stop_price, style)
+        if style is None and limit_price is None and stop_price is None:
+            execution: ExecutionStyle = MARKET
+            if not shares:  # nothing to place (blotter.order returns None for 0 shares)
+                return None
+        else:
+            execution = self._style(asset, limit_price, stop_price, style)
         if self.order_controls and shares:
             held = sim.ledger.amount(asset)
             price = sim.data.current(asset, "price")
@@ -237,7 +273,10 @@ class TradingAlgorithm:
                 f"cannot order {asset!r} by value on {session.date()}: it has no price yet")
         if abs(price) < 1e-8:
             return 0.0
-        return value / (price * getattr(asset, "price_multiplier", 1.0))
+        multiplier = getattr(asset, "price_multiplier", 1.0)
+        if asset not in self._orderable:
+            self._remember_orderable(asset, multiplier)
+        return value / (price * multiplier)
 
     def order_value(self, asset: Any, value: float, limit_price: float | None = None,
                     stop_price: float | None = None,
@@ -280,10 +319,22 @@ class TradingAlgorithm:
                              stop_price: float | None = None,
                              style: ExecutionStyle | None = None) -> str | None:
         """Order up or down to ``target`` of the portfolio value."""
+        checked = self._orderable.get(asset)
+        sim = self.sim
+        if checked is not None and checked[0] is asset and checked[2][sim.index]:
+            # the checks pass today (see _orderable): the same steps without them
+            multiplier = checked[1]
+            sim.sync_prices()
+            price = sim.data.price_of(asset)
+            if price == price and abs(price) >= 1e-8:
+                ledger = sim.ledger
+                shares = (ledger.portfolio_value_float() * target / (price * multiplier)
+                          - ledger.amount(asset))
+                return self._place(asset, shares, limit_price, stop_price, style)
         if not self._can_order(asset):
             return None
         ledger = self.portfolio.exact  # valued at the current prices
-        value = float(ledger.portfolio_value) * target
+        value = ledger.portfolio_value_float() * target
         shares = self._value_to_shares(asset, value) - ledger.amount(asset)
         return self._place(asset, shares, limit_price, stop_price, style)
 

@@ -60,7 +60,10 @@ def _algo() -> Any:
 
 def _bind(name: str) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(_algo(), name)(*args, **kwargs)
+        algo = _current.get()  # _algo() inlined: these run for every order
+        if algo is None:
+            _algo()  # raises
+        return getattr(algo, name)(*args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"Call ``{name}`` of the running algorithm (see TradingAlgorithm.{name})."

@@ -17,7 +17,7 @@ import pandas as pd
 from rustybt.engine.commission import CommissionModel, PerShare
 from rustybt.engine.ledger import Transaction
 from rustybt.engine.money import to_money
-from rustybt.engine.orders import ExecutionStyle, Order, OrderStatus
+from rustybt.engine.orders import ExecutionStyle, MarketOrder, Order, OrderStatus
 from rustybt.engine.slippage import BarLike, FixedBasisPointsSlippage, SlippageModel
 
 __all__ = ["Blotter", "CancelPolicy", "EODCancel", "NeverCancel"]
@@ -76,9 +76,12 @@ class Blotter:
         if abs(amount) > MAX_SHARES:
             raise OverflowError(f"cannot order more than {MAX_SHARES} shares: {amount}")
         assert self.current_dt is not None
-        is_buy = amount > 0
-        order = Order(self.current_dt, asset, amount, stop=style.get_stop_price(is_buy),
-                      limit=style.get_limit_price(is_buy))
+        if type(style) is MarketOrder:  # no prices to round
+            order = Order(self.current_dt, asset, amount)
+        else:
+            is_buy = amount > 0
+            order = Order(self.current_dt, asset, amount, stop=style.get_stop_price(is_buy),
+                          limit=style.get_limit_price(is_buy))
         self.open_orders.setdefault(asset, []).append(order)
         self.orders[order.id] = order
         self.new_orders.append(order)

@@ -145,6 +145,8 @@ class Ledger:
         #: Σ amount × last_sale_price, or None when something changed since it was summed
         #: (order sizing reads it for every order: the cache saves a Decimal sum per order).
         self._positions_value: Decimal | None = ZERO
+        #: ``float(portfolio_value)``, or None when cash or a position changed since.
+        self._pv_float: float | None = None
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -162,6 +164,14 @@ class Ledger:
     def portfolio_value(self) -> Decimal:
         """Cash plus the positions' value."""
         return self.cash + self.positions_value
+
+    def portfolio_value_float(self) -> float:
+        """``float(portfolio_value)``, cached until cash or a position changes (order sizing
+        reads it for every order; the Decimal ledger stays what is booked)."""
+        value = self._pv_float
+        if value is None:
+            value = self._pv_float = float(self.cash + self.positions_value)
+        return value
 
     def stats(self) -> PositionStats:
         """Long/short values, exposures and counts (equities: exposure == value)."""
@@ -186,7 +196,7 @@ class Ledger:
     def process_transaction(self, txn: Transaction) -> None:
         """Book a fill: cash moves by ``-price × amount``; the position updates."""
         self._cash_flow(-(txn.price * txn.amount))
-        self._positions_value = None
+        self._positions_value = self._pv_float = None
         position = self.positions.get(txn.asset)
         if position is None:
             position = self.positions[txn.asset] = Position(txn.asset)
@@ -207,7 +217,7 @@ class Ledger:
             position = self.positions.get(asset)
             if position is None:
                 continue
-            self._positions_value = None
+            self._positions_value = self._pv_float = None
             r = to_money(ratio)
             raw = Decimal(position.amount) / r
             full = raw.to_integral_value(rounding=ROUND_DOWN)
@@ -249,7 +259,7 @@ class Ledger:
 
     def sync_last_sale_prices(self, price_of: Callable[[Any], float], dt: pd.Timestamp) -> None:
         """Set each position's last sale price to ``price_of(asset)`` (NaN keeps the old one)."""
-        self._positions_value = None
+        self._positions_value = self._pv_float = None
         for position in self.positions.values():
             price = price_of(position.asset)
             if price == price:  # not NaN
@@ -257,5 +267,6 @@ class Ledger:
                 position.last_sale_date = dt
 
     def _cash_flow(self, amount: Decimal) -> None:
+        self._pv_float = None
         self.cash += amount
         self.cash_flow += amount

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.engine.ledger import Ledger
+from rustybt.engine.money import ZERO
 
 __all__ = ["SessionRecorder", "expanding_risk", "summary"]
 
@@ -63,32 +64,50 @@ class SessionRecorder:
         recorded: dict[str, Any],
     ) -> None:
         """Record the session's row."""
-        stats = ledger.stats()
+        # ledger.stats() inlined (equities: exposure == value), each float converted once:
+        # this runs every session
+        long_value = short_value = ZERO
+        longs = shorts = 0
+        positions = []
+        for p in ledger.positions.values():
+            amount = p.amount
+            if amount > 0:
+                long_value += amount * p.last_sale_price
+                longs += 1
+            elif amount < 0:
+                short_value += amount * p.last_sale_price
+                shorts += 1
+            else:
+                continue
+            positions.append(p.to_dict())
+        net_value = long_value + short_value
         pv = ledger.portfolio_value
-        positions_value = stats.net_value
-        returns = pv / self._start_pv - 1 if self._start_pv else Decimal(0)
+        returns = pv / self._start_pv - 1 if self._start_pv else ZERO
+        start_value = float(self._start_value)
+        net = float(net_value)
+        long_f, short_f = float(long_value), float(short_value)
         row = {
             "period_open": period_open,
             "period_close": period_close,
             "starting_cash": float(self._start_cash),
             "ending_cash": float(ledger.cash),
-            "starting_value": float(self._start_value),
-            "ending_value": float(positions_value),
-            "starting_exposure": float(self._start_value),
-            "ending_exposure": float(stats.net_exposure),
+            "starting_value": start_value,
+            "ending_value": net,
+            "starting_exposure": start_value,
+            "ending_exposure": net,
             "portfolio_value": float(pv),
             "pnl": float(pv - self._start_pv),
             "returns": float(returns),
             "capital_used": float(ledger.cash_flow - self._start_cash_flow),
-            "longs_count": stats.longs_count,
-            "shorts_count": stats.shorts_count,
-            "long_value": float(stats.long_value),
-            "short_value": float(stats.short_value),
-            "long_exposure": float(stats.long_exposure),
-            "short_exposure": float(stats.short_exposure),
-            "gross_leverage": float(stats.gross_exposure / pv) if pv else math.inf,
-            "net_leverage": float(stats.net_exposure / pv) if pv else math.inf,
-            "positions": [p.to_dict() for p in ledger.positions.values() if p.amount],
+            "longs_count": longs,
+            "shorts_count": shorts,
+            "long_value": long_f,
+            "short_value": short_f,
+            "long_exposure": long_f,
+            "short_exposure": short_f,
+            "gross_leverage": float((long_value - short_value) / pv) if pv else math.inf,
+            "net_leverage": float(net_value / pv) if pv else math.inf,
+            "positions": positions,
             "orders": orders,
             "transactions": transactions,
         }

@@ -26,6 +26,12 @@ __all__ = ["MONEY_CONTEXT", "ZERO", "to_float", "to_money"]
 MONEY_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 ZERO = Decimal(0)
 
+#: float → its money, for the prices a backtest sees again and again (a dict hit is ~0.05 µs,
+#: ``Decimal(repr(x))`` ~0.35 µs). The mapping is a pure function of the float (only the
+#: zeros, equal keys with different reprs, are kept out); bounded by clearing when full.
+_SEEN: dict[float, Decimal] = {}
+_SEEN_MAX = 1 << 16
+
 
 def to_money(value: float | int | Decimal) -> Decimal:
     """``value`` as ``Decimal`` by its shortest repr (``100.12`` → ``Decimal('100.12')``).
@@ -33,6 +39,10 @@ def to_money(value: float | int | Decimal) -> Decimal:
     Raises:
         ValueError: ``value`` is NaN or infinite (money is always finite).
     """
+    if type(value) is float:
+        money = _SEEN.get(value)
+        if money is not None:
+            return money
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):
@@ -40,7 +50,12 @@ def to_money(value: float | int | Decimal) -> Decimal:
     x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"cannot turn {x!r} into money: prices and amounts must be finite")
-    return Decimal(repr(x))
+    money = Decimal(repr(x))
+    if x:  # not 0.0 / -0.0: they are equal keys but different Decimals
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[x] = money
+    return money
 
 
 def to_float(value: Decimal) -> float:

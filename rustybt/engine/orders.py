@@ -187,6 +187,9 @@ def _new_id() -> str:
     return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
+_ZERO = Decimal(0)
+
+
 class Order:
     """One order: ``amount`` shares of ``asset`` (negative to sell), filled over bars."""
 
@@ -208,7 +211,7 @@ class Order:
         self.asset = asset
         self.amount = amount
         self.filled = 0
-        self.commission = Decimal(0)
+        self.commission = _ZERO
         self.status_ = OrderStatus.OPEN
         self.stop = stop
         self.limit = limit

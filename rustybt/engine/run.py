@@ -13,6 +13,7 @@ import pandas as pd
 from rustybt.data.portal.protocol import DataPortalLike
 from rustybt.engine.algorithm import Hook, TradingAlgorithm
 from rustybt.engine.api import running
+from rustybt.engine.clock import SessionClock
 from rustybt.engine.money import to_money
 from rustybt.engine.simulation import Simulation
 from rustybt.errors import InvalidSimulation
@@ -163,7 +164,8 @@ def run_algorithm(
     capital = _capital(capital_base)
     portal = _portal(bundle, data_portal, root)
     data_sessions = getattr(portal, "sessions", None)
-    sessions = resolve_sessions(portal.trading_calendar, start, end,
+    clock = SessionClock(portal, minutes=data_frequency == "minute")
+    sessions = resolve_sessions(clock, start, end,
                                 pd.DatetimeIndex(data_sessions) if data_sessions is not None
                                 else None)
     if algorithm is None:
@@ -174,7 +176,7 @@ def run_algorithm(
     algorithm._pending_portal = portal
     algorithm._lookup_end = sessions[-1]
     sim = Simulation(algorithm, portal, sessions, capital, data_frequency,
-                     benchmark_returns=benchmark_returns, progress=progress)
+                     benchmark_returns=benchmark_returns, progress=progress, clock=clock)
     with running(algorithm):
         perf = sim.run()
         algorithm.analyze(perf)

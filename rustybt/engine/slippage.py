@@ -78,11 +78,12 @@ class SlippageModel(ABC):
             return
         dt = data.current_dt
         for order in orders:
-            if order.open_amount == 0:
+            if order.amount == order.filled:  # nothing left to fill
                 continue
-            order.check_triggers(price, dt)
-            if not order.triggered:
-                continue
+            if order.stop is not None or order.limit is not None:  # a market order is
+                order.check_triggers(price, dt)                     # always triggered
+                if not order.triggered:
+                    continue
             try:
                 fill_price, fill_amount = self.process_order(data, order)
             except LiquidityExceeded:

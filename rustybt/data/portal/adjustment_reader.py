@@ -45,6 +45,8 @@ def _utc(value: Any) -> pd.Timestamp:
 
 
 def _naive_ns(value: Any) -> int:
+    if type(value) is pd.Timestamp and value.tzinfo is None and value.unit == "ns":
+        return int(value.value)  # a session label: the engine asks with one every session
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
