@@ -119,22 +119,10 @@ def worker_init(flags: str, root: str, name: str, start: str, end: str) -> dict[
             "metrics": [first.get("sharpe"), second.get("sharpe")]}
 
 
-def ingest_cases(quick: bool) -> dict[str, Any]:
-    """``benchmarks/ingest.py``'s cases, each spawned from this small process (its children's
-    peak RSS is theirs, not a large parent's)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import ingest
-
-    cases = ingest.QUICK if quick else ingest.CASES
-    return {"base": ingest._spawn({}), "cases": {
-        name: {"params": params, **ingest._spawn(params)} for name, params in cases.items()}}
-
-
 def main(argv: list[str]) -> int:
     mode, raw = argv
     kwargs = json.loads(raw)
-    fn = {"batch": batch_init, "reopen": reopen, "worker": worker_init,
-          "ingest": ingest_cases}[mode]
+    fn = {"batch": batch_init, "reopen": reopen, "worker": worker_init}[mode]
     print(json.dumps(fn(**kwargs)))
     return 0
 

@@ -17,8 +17,16 @@ Workloads:
   with NumPy (``PreGroupedData`` of ``rustybt/optimization/caching.py`` replaces them once that
   module lands). Both paths must return identical metrics.
 
-    .venv/bin/python benchmarks/optimization.py --quick   # < 2 minutes: 1 year, fewer trials
+    .venv/bin/python benchmarks/optimization.py --quick   # a few minutes: 1 year, fewer trials
     .venv/bin/python benchmarks/optimization.py           # the issue's figures
+
+Output (``rustybt.benchmarking.tables``; built in ``opt_tables.py``): one report
+``optimization`` whose tables are the engine grid's runs (``engine``), its ratios against the
+issue's targets (``checks``), the other frameworks (``rivals``: zipline-reloaded, backtrader,
+vectorbt, each present when it ran) and the function workload (``function``); the equivalence
+checks and the extrapolations are text paragraphs. ``--json`` holds every figure unformatted
+(the Bayesian search's in ``data.bayes``), ``--markdown`` and ``--update-doc FILE`` (between
+``<!-- BENCHMARK:optimization:START/END -->``, or ``--marker NAME``) as every script has.
 """
 
 from __future__ import annotations
@@ -41,6 +49,15 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from backtest import DMA_START, build_bundle  # noqa: E402
+from opt_tables import (  # noqa: E402
+    FUNCTION_COLUMNS,
+    bayes_text,
+    checks_table,
+    engine_table,
+    rivals_table,
+)
+
+from rustybt.benchmarking.tables import ScriptReport, add_output_flags, emit  # noqa: E402
 
 N_ASSETS = 10
 SHORTS = tuple(range(5, 51, 5))
@@ -119,12 +136,12 @@ def _row(result: Any, wall: float, executor: Any) -> dict[str, Any]:
     return {"wall": wall, "trials": len(frame), "frame": frame, "best": result.best_params,
             "trial_s": float(frame["duration"].mean()),
             "hit_rate": float(frame["cache_hit_rate"].mean()),
-            "boot": max((w.boot_s for w in workers), default=0.0),
-            "setup": max((w.setup_s for w in workers), default=0.0)}
+            "boot": max((w.boot_s for w in workers), default=None),  # None: no worker
+            "setup": max((w.setup_s for w in workers), default=None)}
 
 
-def engine_grid(root: Path, end: str, n_trials: int | None, serial_trials: int,
-                off_trials: int, ray_trials: int) -> dict[str, Any]:
+def engine_grid(report: ScriptReport, root: Path, end: str, n_trials: int | None,
+                serial_trials: int, off_trials: int, ray_trials: int) -> dict[str, Any]:
     """The grid on 2 processes (every flag on), Ray (2 actors), serial and every flag off
     (the first trials only, identical metrics checked)."""
     from rustybt.optimization import OptimizationConfig, ProcessExecutor, SerialExecutor
@@ -140,18 +157,18 @@ def engine_grid(root: Path, end: str, n_trials: int | None, serial_trials: int,
     result, wall = _study(root, end, executor, off_trials, OptimizationConfig.all_off())
     out["flags off x2"] = _row(result, wall, executor)
     if ray_trials:
-        out.update(_ray_grid(root, end, ray_trials))
+        out.update(_ray_grid(report, root, end, ray_trials))
     for label, row in out.items():  # every backend and flag set: the same trials, metrics
         part = row["frame"][COLS]
         pd.testing.assert_frame_equal(full.iloc[:len(part)], part, obj=label)
     return out
 
 
-def _ray_grid(root: Path, end: str, n_trials: int) -> dict[str, Any]:
+def _ray_grid(report: ScriptReport, root: Path, end: str, n_trials: int) -> dict[str, Any]:
     try:
         import ray
     except ImportError:
-        print("  ray: not installed (pip install 'rustybt[ray]'), skipped")
+        report.text("ray: not installed (pip install 'rustybt[ray]'), skipped.")
         return {}
     from rustybt.optimization import OptimizationConfig, RayExecutor
 
@@ -320,29 +337,24 @@ def function_grid(years: int) -> dict[str, float]:
 
 
 # -- backtrader and vectorbt ------------------------------------------------------------------
-def rivals(bundle: Any, end: str, bt_samples: int, ours_per100: float) -> None:
+def rivals(report: ScriptReport, bundle: Any, end: str,
+           bt_samples: int) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """backtrader's ``optstrategy`` on a sample of the grid and vectorbt on all of it (None:
+    not installed, said so in the report)."""
     from opt_rivals import backtrader_grid, bars, vectorbt_grid
 
     data = {sid: frame.loc[:end] for sid, frame in bars(bundle, N_ASSETS).items()}
     half = max(1, bt_samples // 2)
     shorts = SHORTS[:: max(1, len(SHORTS) // half)][:half]
     pairs = [{"short": s, "long": lo} for s in shorts for lo in (LONGS[0], LONGS[-1])]
+    report.log("backtrader and vectorbt on the same grid ...")
     bt = backtrader_grid(data, pairs, DMA_START, cpus=2)
     if bt is None:
-        print("  backtrader: not installed (pip install 'rustybt[bench]'), skipped")
-    else:
-        bt100 = bt["wall"] / bt["trials"] * 100
-        print(f"  backtrader optstrategy (maxcpus=2): {bt['wall']:.1f} s for {bt['trials']} "
-              f"pairs, 100 pairs extrapolated: {bt100:.0f} s; rustybt on 2 workers is "
-              f"{bt100 / ours_per100:.1f}x faster (target >= 30x)")
+        report.text("backtrader: not installed (pip install 'rustybt[bench]'), skipped.")
     vb = vectorbt_grid(data, grid(None), DMA_START)
     if vb is None:
-        print("  vectorbt: not installed (pip install 'rustybt[bench]'), skipped")
-    else:
-        print(f"  vectorbt (vectorized, 100 pairs at once): import {vb['import']:.1f} s, first "
-              f"call {vb['first']:.1f} s (numba), warm {vb['warm']:.2f} s; best {vb['best']}; "
-              f"rustybt on 2 workers is {ours_per100 / vb['warm']:.0f}x slower than warm "
-              f"vectorbt")
+        report.text("vectorbt: not installed (pip install 'rustybt[bench]'), skipped.")
+    return bt, vb
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -362,8 +374,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-zipline", action="store_true")
     p.add_argument("--no-rivals", action="store_true", help="skip backtrader and vectorbt")
     p.add_argument("--root", default=None)
+    add_output_flags(p, "optimization")
     args = p.parse_args(argv)
     warnings.simplefilter("ignore")
+    report = ScriptReport("optimization")
     root = Path(args.root or tempfile.mkdtemp(prefix="rustybt-opt-"))
     end = "2019-03-15" if args.quick else "2022-12-30"
     n_trials = 20 if args.quick else None
@@ -378,69 +392,46 @@ def main(argv: list[str] | None = None) -> None:
     bundle = build_bundle(root, N_ASSETS, "2017-01-03", end, "opt-dma")
     n_sessions = len(bundle.sessions[bundle.sessions >= pd.Timestamp(DMA_START)])
     load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at the start")
+    report.text(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at the start.")
+    report.data.update(cpus=os.cpu_count(), load_average=load, quick=args.quick,
+                       assets=N_ASSETS, start=DMA_START, end=end, sessions=n_sessions,
+                       trials=n_trials or 100)
 
-    print(f"workload 2: dual MA grid through the engine, {N_ASSETS} assets, {DMA_START}..{end} "
-          f"(~{n_sessions} sessions), {n_trials or 100} trials")
-    rows = engine_grid(root, end, n_trials, args.serial_trials, args.off_trials,
+    report.log("the grid through the engine: process pool, serial, flags off, Ray ...")
+    rows = engine_grid(report, root, end, n_trials, args.serial_trials, args.off_trials,
                        args.ray_trials)
     full = rows["processes x2"]
-    per100 = {label: row["wall"] / row["trials"] * 100 for label, row in rows.items()}
-    for label, row in rows.items():
-        sampled = "" if row["trials"] == full["trials"] else " (extrapolated from " \
-            f"{row['trials']} trials)"
-        extra = f", ray.init {row['init']:.1f} s not counted" if "init" in row else ""
-        print(f"  rustybt {label:<13} {row['wall']:8.2f} s for {row['trials']:>3} trials  "
-              f"{per100[label]:7.1f} s per 100{sampled}; mean trial {row['trial_s']:.3f} s, "
-              f"worker ready {row['boot']:.2f} s (setup {row['setup']:.2f} s){extra}; "
-              f"best {row['best']}")
-    print("  identical per-trial metrics on every backend and with every flag off: yes")
-    print(f"  every flag on vs every flag off (2 workers): "
-          f"{per100['flags off x2'] / per100['processes x2']:.1f}x (target >= 20x)")
-    if "ray x2" in rows:
-        print(f"  Ray (2 actors) vs the process pool (2 workers): "
-              f"{per100['ray x2'] / per100['processes x2']:.2f}x the wall time per trial")
-    print(f"  HistoryCache hit rate of the study (mean over trials): {full['hit_rate']:.1%} "
-          f"(PRD target > 60 %)")
+    per100 = engine_table(report, rows, (
+        f"Workload 2: the dual MA grid through the engine, {N_ASSETS} assets, {DMA_START}..{end} "
+        f"(~{n_sessions} sessions), {n_trials or 100} trials"))
     over = trial_overhead(root, end, 3 if args.quick else 5)
-    print(f"  per-trial overhead (CPU time): AlgorithmWorkload.run {over['trial'] * 1e3:.0f} ms "
-          f"vs bare run_algorithm {over['bare'] * 1e3:.0f} ms on the same portal "
-          f"(+{(over['trial'] - over['bare']) * 1e3:.0f} ms: version check, hooks, metrics "
-          f"summary); pool wall {full['wall']:.1f} s vs trial time / 2 workers "
-          f"{full['trial_s'] * full['trials'] / 2:.1f} s")
-    print(f"  target: 100 trials <= 10 s on 2 workers; now {per100['processes x2']:.0f} s "
-          f"({per100['processes x2'] / 10:.1f}x away)")
+    checks_table(report, rows, per100, over)
 
-    bayes = bayes_to_grid_best(root, end, full["frame"]["sharpe"].max(), args.bayes_trials)
-    reached = bayes["reached"]
-    if reached:
-        print(f"  Bayesian + Hyperband (2 workers): grid's best Sharpe reached after "
-              f"{reached['seconds']:.1f} s, {reached['trials']} trials "
-              f"({reached['period_runs']:.1f} full-period runs) at {reached['params']}; "
-              f"grid: {full['wall']:.1f} s, {full['trials']} trials")
+    bayes_text(report, bayes_to_grid_best(root, end, full["frame"]["sharpe"].max(),
+                                          args.bayes_trials), full)
+    if args.no_zipline:
+        zl = None
+        report.text("zipline-reloaded: not run (--no-zipline).")
     else:
-        print(f"  Bayesian + Hyperband (2 workers): grid's best not reached in "
-              f"{bayes['trials']} trials ({bayes['wall']:.1f} s, {bayes['pruned']} pruned, "
-              f"best {bayes['best']:.4f} vs grid {full['frame']['sharpe'].max():.4f})")
+        report.log("zipline-reloaded on sampled grid points ...")
+        zl = zipline_sample(root, bundle, end, samples)
+        if zl is None:
+            report.text("zipline-reloaded: not installed, not run.")
+    bt, vb = (None, None) if args.no_rivals else rivals(report, bundle, end,
+                                                        args.backtrader_samples)
+    rivals_table(report, per100, zl, samples, bt, vb)
 
-    zl = None if args.no_zipline else zipline_sample(root, bundle, end, samples)
-    if zl is None:
-        print("  zipline-reloaded: not run")
-    else:
-        print(f"  zipline-reloaded: {zl:.2f} s per trial, mean of {samples} sampled grid points "
-              "after a warm-up run;"
-              f" 100 trials extrapolated: {zl * 100:.0f} s (zipline has no optimizer: serial)")
-        for label in ("processes x2", "serial"):
-            print(f"  speed-up vs zipline (extrapolated), {label}: "
-                  f"{zl * 100 / per100[label]:.1f}x (target >= 75x on 2 workers)")
-    if not args.no_rivals:
-        rivals(bundle, end, args.backtrader_samples, per100["processes x2"])
-    print("\nworkload 1: the same 100 pairs as f(params, polars frame), 10 assets")
+    report.log("\nthe same grid as a function over a Polars frame ...")
+    table = report.table("function", FUNCTION_COLUMNS, title=(
+        f"Workload 1: the same 100 pairs as f(params, polars frame), {N_ASSETS} assets"),
+        note="Seconds for the 100 pairs, naive per-call filtering against pre-grouped arrays.")
     for years in (1,) if args.quick else (1, 5, 10):
         t = function_grid(years)
-        print(f"  {years:>2} years: naive per-call filtering {t['naive']:7.3f} s, pre-grouped "
-              f"arrays {t['grouped']:7.3f} s ({t['naive'] / t['grouped']:.1f}x; identical "
-              "results)")
+        table.add(years=years, naive_s=t["naive"], grouped_s=t["grouped"],
+                  ratio=t["naive"] / t["grouped"])
+    report.text("Identical results of the naive and the pre-grouped function at every size: "
+                "yes.")
+    emit(report, args)
 
 
 if __name__ == "__main__":

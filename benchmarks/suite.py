@@ -12,12 +12,14 @@ the command. No figure on that page is typed by hand.
     .venv/bin/python benchmarks/suite.py             # the production sizes (long)
     .venv/bin/python benchmarks/suite.py --only history --only batch-init
 
-Adapters: a script with ``--json`` is parsed (history, compat, gate); sql writes its report
-into a scratch file with its own markers; ingest's cases are spawned through its functions;
-backtest and optimization print reports, which are kept verbatim (a ``text`` block) until they
-grow a ``--json`` (:func:`run_script` then parses it: detected from their ``--help``). A
-section whose command fails is written as *not measured in this run* with the error, and the
-suite exits 1: a stale figure never stays on the page looking current.
+Adapters: a script with the output harness's flags (:mod:`rustybt.benchmarking.tables`:
+history, ingest, sql, compat, optimization) writes its own Markdown (``--markdown``), which the
+section is, verbatim (history adds a table of its ``--json``'s HistoryCache verdicts); a
+script without them (backtest, until it adopts the harness: detected from its ``--help``) is
+kept as its console output in a ``text`` block; gate's ``--json`` and the initialisation
+benchmarks are rendered here (:func:`table`). A section whose command fails is written as *not
+measured in this run* with the error, and the suite exits 1: a stale figure never stays on the
+page looking current.
 """
 
 from __future__ import annotations
@@ -107,21 +109,14 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,
     return "\n".join(out)
 
 
-def json_tables(data: Any, title: str = "") -> str:
-    """Any JSON report as tables: a list of objects is a table, an object's scalars a
-    two-column one, nested values recurse (under their key as a heading)."""
-    parts: list[str] = []
-    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
-        parts.append(table(data))
-    elif isinstance(data, dict):
-        scalars = {k: v for k, v in data.items() if not isinstance(v, list | dict)}
-        if scalars:
-            parts.append(table([{"quantity": k, "value": v} for k, v in scalars.items()]))
-        parts += [json_tables(v, f"{title} {k}".strip()) for k, v in data.items()
-                  if isinstance(v, list | dict)]
-    else:
-        parts.append(f"`{json.dumps(data)[:200]}`")
-    return "\n\n".join([f"**{title}**"] * bool(title) + [p for p in parts if p])
+def cache_verdicts(history: dict[str, Any]) -> str:
+    """The HistoryCache verdicts of history.py's ``--json`` report (its ``data.cache``)."""
+    cache = history["data"]["cache"]
+    return ("HistoryCache on repeated windows (an optimizer re-running the same dates) and on "
+            "a single pass (every lookup misses):\n\n"
+            + table([{"case": k, "gain": v["gain"], "beats 5 %": v["beats_5pct"],
+                      "single pass overhead": v["single_pass_overhead"]}
+                     for k, v in cache.items()]))
 
 
 def stamp(command: str, seconds: float | None = None) -> str:
@@ -144,17 +139,17 @@ class Suite:
             out.append(zipline)
         return [*out, *extra]
 
+    def markdown(self, script: str, args: Sequence[str], timeout: float = 1800) -> str:
+        """Run a script of the output harness with ``--markdown``; that Markdown."""
+        md = self.work / f"{Path(script).stem}.md"
+        run_script(script, [*args, "--markdown", str(md)], timeout)
+        return md.read_text().strip()
+
     def history(self) -> str:
-        js, md = self.work / "history.json", self.work / "history.md"
-        run_script("history.py", self.flags("--json", str(js), "--markdown", str(md),
-                                            "--root", str(self.work / "history")), 1800)
-        data = json.loads(js.read_text())
-        lines = [md.read_text().strip(), "", "HistoryCache on repeated windows (an optimizer "
-                 "re-running the same dates) and on a single pass (every lookup misses):", "",
-                 table([{"case": k, "gain": v["gain"], "beats 5 %": v["beats_5pct"],
-                         "single pass overhead": v["single_pass_overhead"]}
-                        for k, v in data["cache"].items()])]
-        return "\n".join(lines)
+        js = self.work / "history.json"
+        body = self.markdown("history.py", self.flags("--json", str(js), "--root",
+                                                      str(self.work / "history")))
+        return body + "\n\n" + cache_verdicts(json.loads(js.read_text()))
 
     def batch_init(self) -> str:
         years = 1.0 if self.quick else 10.0
@@ -206,46 +201,21 @@ class Suite:
                          "second trial s", "peak RSS MiB"]))
 
     def ingest(self) -> str:
-        data = child("ingest", {"quick": self.quick})
-        base = data["base"]["rss"]
-        rows = []
-        for name, r in data["cases"].items():
-            params = r["params"]
-            rows.append({"case": f"{name} {params['n_assets']} assets × {params['years']:g} y",
-                         "rows": int(r["rows"]), "data MiB": r["data"] / 2**20,
-                         "disk MiB": r["disk"] / 2**20, "seconds": r["seconds"],
-                         "rows/s": r["rows"] / r["seconds"], "peak RSS MiB": r["rss"] / 2**20,
-                         "(RSS − base) / data": (r["rss"] - base) / r["data"]})
-        return ("Each ingest in a fresh process (`benchmarks/ingest.py`'s cases); base = a "
-                f"process that imports and builds the calendar only ({base / 2**20:.0f} MiB)."
-                "\n\n" + table(rows))
+        return self.markdown("ingest.py", self.flags(zipline=None))
 
     def sql(self) -> str:
-        scratch = self.work / "sql.md"
-        scratch.write_text("<!-- BENCHMARK:sql:START -->\n<!-- BENCHMARK:sql:END -->\n")
-        run_script("sql.py", self.flags("--update-doc", str(scratch), zipline=None), 1800)
-        from rustybt.benchmarking.docfigures import read_between_markers
-
-        return read_between_markers(scratch, "sql")
+        return self.markdown("sql.py", self.flags(zipline=None))
 
     def compat(self) -> str:
         if self.args.no_zipline:
             return "Not run (`--no-zipline`): this benchmark is the shim against zipline."
-        js = self.work / "compat.json"
-        run_script("compat.py", self.flags("--json", str(js), zipline=None), 1800)
-        data = json.loads(js.read_text())
-        return ("Per call µs (median), the shim against zipline-reloaded's DataPortal:\n\n"
-                + table(data["calls"], ["case", "shim_us", "zipline_us", "ratio"],
-                        ["case", "shim µs", "zipline µs", "zipline / shim"])
-                + "\n\nThe same algorithm in zipline's TradingAlgorithm on each portal:\n\n"
-                + table(data["backtest"]))
+        return self.markdown("compat.py", self.flags(zipline=None))
 
     def report_script(self, script: str) -> str:
-        """A script without a known JSON shape: parsed when it has --json, else verbatim."""
-        if has_flag(script, "--json"):
-            js = self.work / f"{script}.json"
-            run_script(script, self.flags("--json", str(js)), 3600)
-            return json_tables(json.loads(js.read_text()))
+        """A script's own Markdown when it has the harness's ``--markdown`` (its ``--help``
+        says), else its console output verbatim."""
+        if has_flag(script, "--markdown"):
+            return self.markdown(script, self.flags(), 3600)
         proc = run_script(script, self.flags(), 3600)
         return "```text\n" + proc.stdout.strip() + "\n```"
 

@@ -7,7 +7,9 @@ zipline) and on a section whose command really fails.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from rustybt.benchmarking.docfigures import read_between_markers
+from rustybt.benchmarking.tables import ScriptReport
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "benchmarks" / "suite.py"
@@ -68,8 +71,49 @@ def test_a_failing_section_is_marked_not_measured_and_fails_the_run(suite, page,
     assert "unrecognized arguments: --no-such-flag" in body
 
 
-def test_json_reports_render_as_tables(suite):
-    text = suite.json_tables({"calls": [{"case": "a", "us": 1.23456}, {"case": "b", "us": None}],
-                              "backtest": {"total_s": 1234.5, "same": True}})
-    assert "| case | us |" in text and "| a | 1.23 |" in text and "| b | – |" in text
-    assert "**backtest**" in text and "| total_s | 1,234 |" in text and "| same | True |" in text
+HARNESS_SCRIPT = """\
+import argparse, sys
+sys.path.insert(0, {repo!r})
+from rustybt.benchmarking.tables import Column, ScriptReport, add_output_flags, emit
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--quick", action="store_true")
+add_output_flags(parser, "tiny")
+args = parser.parse_args()
+report = ScriptReport("tiny")
+report.log("console only")
+report.text("quick" if args.quick else "full")
+report.table("t", [Column("case", "case"), Column("s", "s", "{{value:.2f}}", "right")]).add(
+    case="a", s=1.23456)
+emit(report, args)
+"""
+
+
+def _suite(suite, tmp_path, monkeypatch, quick):
+    monkeypatch.setattr(suite, "HERE", tmp_path)
+    args = argparse.Namespace(quick=quick, no_zipline=False, argv=[], doc=tmp_path / "page.md")
+    work = tmp_path / "work"
+    work.mkdir()
+    return suite.Suite(args, work)
+
+
+def test_a_harness_script_is_rendered_from_its_own_markdown(suite, tmp_path, monkeypatch):
+    (tmp_path / "tiny.py").write_text(HARNESS_SCRIPT.format(repo=str(REPO)))
+    body = _suite(suite, tmp_path, monkeypatch, quick=True).report_script("tiny.py")
+    assert body == "quick\n\n| case | s |\n|---|---:|\n| a | 1.23 |"  # not the console's
+    assert "console only" not in body
+
+
+def test_a_script_without_the_harness_is_kept_verbatim(suite, tmp_path, monkeypatch):
+    (tmp_path / "plain.py").write_text(
+        "import argparse\nargparse.ArgumentParser().parse_args()\nprint('a  1.23')\n")
+    body = _suite(suite, tmp_path, monkeypatch, quick=False).report_script("plain.py")
+    assert body == "```text\na  1.23\n```"
+
+
+def test_history_cache_verdicts_come_from_its_json_report(suite):
+    report = ScriptReport("history", out=None)
+    report.data["cache"] = {"array price n=50": {"gain": 0.9812, "beats_5pct": True,
+                                                 "single_pass_overhead": -0.1}}
+    text = suite.cache_verdicts(json.loads(report.to_json()))
+    assert "| array price n=50 | 0.981 | True | -0.1 |" in text
