@@ -158,7 +158,8 @@ def _key_bytes(key: Hashable) -> int:
 
 
 def entry_bytes(key: Hashable, entry: _Entry) -> int:
-    """The weight of one LRU entry in bytes: its stored value's data, its key's tuples and
+    """The weight of one LRU entry in bytes: its stored value's data (plus
+    :data:`OBJECT_OVERHEAD` unless it is an array), its key's tuples and
     :data:`ENTRY_OVERHEAD`."""
     return ENTRY_OVERHEAD + _key_bytes(key) + _value_bytes(entry[0])
 
