@@ -9,9 +9,10 @@ framework compares against; ``tests/optimization/test_config.py`` checks this):
 - ``pre_grouping``: loaders may group bars per asset once
   (:class:`~rustybt.optimization.caching.PreGroupedData`, bounded by ``cache_size_gb``);
 - ``history_cache``: the portal of an :class:`AlgorithmWorkload` gets one
-  :class:`~rustybt.data.portal.cache.HistoryCache` (``lru_size`` LRU entries, permanent
-  ``permanent_windows``) shared by every trial the worker runs; its hit rate over each trial
-  is the trial's ``cache_hit_rate``;
+  :class:`~rustybt.data.portal.cache.HistoryCache` (permanent ``permanent_windows``, and an
+  LRU tier of at most ``lru_mb`` MiB and ``lru_size`` entries: the byte bound is the one that
+  normally binds) shared by every trial the worker runs, so each worker process may hold
+  ``lru_mb`` MiB of windows; its hit rate over each trial is the trial's ``cache_hit_rate``;
 - ``array_returns``: strategies may ask ``data.history(..., return_type='array')``; a
   workload tells them by adding ``params['_array_returns'] = True`` (key absent when off: the
   strategy reads ``params.get('_array_returns', False)``; an algorithm file sees it in
@@ -23,8 +24,9 @@ framework compares against; ``tests/optimization/test_config.py`` checks this):
   worker per trial); the serial executor is always persistent.
 
 :meth:`OptimizationConfig.from_env` reads ``RUSTYBT_CACHE_SIZE_GB``, ``RUSTYBT_LRU_SIZE``,
-``RUSTYBT_PERMANENT_WINDOWS`` (``20,50,200``) and ``RUSTYBT_OPT_<FLAG>`` (``0``/``1``, e.g.
-``RUSTYBT_OPT_HISTORY_CACHE=0``); a bad value raises ``ValueError`` naming the variable.
+``RUSTYBT_LRU_MB``, ``RUSTYBT_PERMANENT_WINDOWS`` (``20,50,200``) and ``RUSTYBT_OPT_<FLAG>``
+(``0``/``1``, e.g. ``RUSTYBT_OPT_HISTORY_CACHE=0``); a bad value raises ``ValueError`` naming
+the variable.
 A workload resolves its config when it is made (``config=None`` → ``from_env()``), so the
 config travels with it to every worker and all workers agree whatever their environment.
 """
@@ -62,7 +64,9 @@ class OptimizationConfig:
         bundle_pooling: Take portals from the process's BundleConnectionPool.
         persistent_workers: Keep worker processes across trials.
         cache_size_gb: Memory limit of :class:`PreGroupedData` (GB of 2**30 bytes).
-        lru_size: Entries of the HistoryCache's LRU tier.
+        lru_size: Entries of the HistoryCache's LRU tier, at most.
+        lru_mb: Memory of the HistoryCache's LRU tier, at most (MiB of 2**20 bytes, per
+            worker process; 0 keeps nothing in that tier).
         permanent_windows: Bar counts the HistoryCache keeps until the bundle changes.
     """
 
@@ -73,7 +77,8 @@ class OptimizationConfig:
     bundle_pooling: bool = True
     persistent_workers: bool = True
     cache_size_gb: float = 2.0
-    lru_size: int = 256
+    lru_size: int = 1_000_000
+    lru_mb: int = 512
     permanent_windows: tuple[int, ...] = (20, 50, 200)
 
     def __post_init__(self) -> None:
@@ -89,6 +94,9 @@ class OptimizationConfig:
         if type(self.lru_size) is not int or self.lru_size < 0:
             raise ValueError(f"OptimizationConfig.lru_size must be an int >= 0, "
                              f"not {self.lru_size!r}")
+        if type(self.lru_mb) is not int or self.lru_mb < 0:
+            raise ValueError(f"OptimizationConfig.lru_mb must be an int >= 0 (MiB), "
+                             f"not {self.lru_mb!r}")
         windows = self.permanent_windows
         if not isinstance(windows, tuple) or not all(
                 type(w) is int and w >= 1 for w in windows):
@@ -137,9 +145,14 @@ class OptimizationConfig:
             changes["cache_size_gb"] = size
         raw = env.get("RUSTYBT_LRU_SIZE", "").strip()
         if raw:
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()):
                 raise ValueError(f"RUSTYBT_LRU_SIZE={raw!r}: expected an int >= 0 (entries)")
             changes["lru_size"] = int(raw)
+        raw = env.get("RUSTYBT_LRU_MB", "").strip()
+        if raw:
+            if not (raw.isascii() and raw.isdigit()):
+                raise ValueError(f"RUSTYBT_LRU_MB={raw!r}: expected an int >= 0 (MiB)")
+            changes["lru_mb"] = int(raw)
         raw = env.get("RUSTYBT_PERMANENT_WINDOWS", "").strip()
         if raw:
             parts = [p.strip() for p in raw.split(",")]
@@ -155,6 +168,11 @@ class OptimizationConfig:
         """``cache_size_gb`` in bytes (GB = 2**30 bytes)."""
         return int(self.cache_size_gb * 2**30)
 
+    @property
+    def lru_bytes(self) -> int:
+        """``lru_mb`` in bytes (MiB = 2**20 bytes)."""
+        return self.lru_mb * 2**20
+
     def flags(self) -> dict[str, bool]:
         """Flag name → value."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in FLAGS}
@@ -165,5 +183,5 @@ class OptimizationConfig:
             return None
         from rustybt.data.portal.cache import HistoryCache
 
-        return HistoryCache(maxsize=self.lru_size,
+        return HistoryCache(maxsize=self.lru_size, max_bytes=self.lru_bytes,
                             permanent_bar_counts=frozenset(self.permanent_windows))

@@ -2,8 +2,9 @@
 
 One row per trial: ``number``, one column per parameter, one per metric, ``value`` (the
 objective), ``status`` (ok/failed/pruned), ``error``, ``duration``, ``worker``, ``fidelity``,
-``cache_hit_rate``. As pandas (:meth:`StudyResult.to_pandas`), Polars
-(:meth:`StudyResult.to_polars`) or Parquet (:meth:`StudyResult.to_parquet`).
+``cache_hit_rate`` (the study's own: :attr:`StudyResult.cache_hit_rate`). As pandas
+(:meth:`StudyResult.to_pandas`), Polars (:meth:`StudyResult.to_polars`) or Parquet
+(:meth:`StudyResult.to_parquet`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,18 @@ class StudyResult:
         value = self.best_trial.value
         assert value is not None
         return value
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        """The study's history-cache hit rate: the mean of its trials' ``cache_hit_rate``
+        over the trials that have one (None when none has: no cache, or no lookup).
+
+        Every full-period trial of a study asks the same number of windows (one per
+        ``data.history`` call per bar), so the mean is the hit rate over all its lookups;
+        each worker process has its own cache, so more workers hit less.
+        """
+        rates = [t.cache_hit_rate for t in self.trials if t.cache_hit_rate is not None]
+        return sum(rates) / len(rates) if rates else None
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per trial: number, parameters, metrics, value, status, error, ..."""

@@ -63,6 +63,18 @@ def test_presets() -> None:
     assert set(off.flags().values()) == {False} and off.lru_size == 7
     assert list(off.flags()) == list(FLAGS)
     assert OptimizationConfig(cache_size_gb=0.5).cache_size_bytes == 2**29
+    assert OptimizationConfig(lru_mb=3).lru_bytes == 3 * 2**20
+
+
+def test_history_cache_is_bounded_by_bytes_first() -> None:
+    cfg = OptimizationConfig()
+    assert (cfg.lru_mb, cfg.lru_size) == (512, 1_000_000)
+    cache = cfg.make_history_cache()
+    assert cache is not None and cache.max_bytes == 512 * 2**20
+    assert cache.maxsize == 1_000_000
+    small = OptimizationConfig(lru_mb=0, lru_size=5).make_history_cache()
+    assert small is not None and (small.max_bytes, small.maxsize) == (0, 5)
+    assert OptimizationConfig(history_cache=False).make_history_cache() is None
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -70,6 +82,9 @@ def test_presets() -> None:
     ({"cache_size_gb": 0}, "cache_size_gb"),
     ({"cache_size_gb": math.inf}, "cache_size_gb"),
     ({"lru_size": -1}, "lru_size"),
+    ({"lru_mb": -1}, "lru_mb must be an int >= 0"),
+    ({"lru_mb": 1.5}, "lru_mb must be an int >= 0"),
+    ({"lru_mb": True}, "lru_mb must be an int >= 0"),
     ({"permanent_windows": [20]}, "permanent_windows"),
     ({"permanent_windows": (20, 0)}, "permanent_windows"),
 ])
@@ -80,10 +95,10 @@ def test_constructor_rejects(kwargs: dict[str, Any], match: str) -> None:
 
 def test_from_env_reads_every_variable() -> None:
     env = {f"RUSTYBT_OPT_{f.upper()}": "0" for f in FLAGS}
-    env.update(RUSTYBT_CACHE_SIZE_GB="0.25", RUSTYBT_LRU_SIZE="9",
+    env.update(RUSTYBT_CACHE_SIZE_GB="0.25", RUSTYBT_LRU_SIZE="9", RUSTYBT_LRU_MB=" 64 ",
                RUSTYBT_PERMANENT_WINDOWS="10, 30")
     cfg = OptimizationConfig.from_env(env)
-    assert cfg == OptimizationConfig.all_off(cache_size_gb=0.25, lru_size=9,
+    assert cfg == OptimizationConfig.all_off(cache_size_gb=0.25, lru_size=9, lru_mb=64,
                                              permanent_windows=(10, 30))
     on = OptimizationConfig.from_env({"RUSTYBT_OPT_HISTORY_CACHE": "on"}, base=cfg)
     assert on.history_cache and not on.bundle_pooling
@@ -101,6 +116,10 @@ def test_from_env_uses_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     ("RUSTYBT_CACHE_SIZE_GB", "lots"),
     ("RUSTYBT_CACHE_SIZE_GB", "nan"),
     ("RUSTYBT_LRU_SIZE", "1.5"),
+    ("RUSTYBT_LRU_MB", "1.5"),
+    ("RUSTYBT_LRU_MB", "-1"),
+    ("RUSTYBT_LRU_MB", "lots"),
+    ("RUSTYBT_LRU_MB", "\u00b2"),
     ("RUSTYBT_PERMANENT_WINDOWS", "20,,50"),
 ])
 def test_from_env_bad_value_names_the_variable(var: str, value: str) -> None:
@@ -136,8 +155,10 @@ def test_history_cache_shared_by_trials_and_hit_rate_recorded(opt_root: Path) ->
     # trial 0 fills the cache; trial 1 asks the same windows (same long) and hits them all
     assert rates[0] == 0.0 and rates[1] == 1.0
     assert on.to_pandas()["cache_hit_rate"].tolist() == rates
+    assert on.cache_hit_rate == 0.5  # the study's: what benchmarks/optimization.py prints
     off = _study(opt_root, OptimizationConfig(history_cache=False, array_returns=False))
     assert [t.cache_hit_rate for t in off.trials] == [None, None]
+    assert off.cache_hit_rate is None
 
 
 def test_bundle_pooling_off_opens_a_fresh_portal_per_trial(opt_root: Path) -> None:

@@ -2,8 +2,21 @@
 
 Tier 1 keeps entries for the common window lengths (20, 50, 200 bars) until the bundle version
 changes (bounded by ``permanent_maxsize``, after which new tier-1 entries go to tier 2);
-tier 2 is an LRU (:class:`rustybt._lru.LRU`, ``maxsize`` entries). It is thread-safe (one
-lock) and counts hits and misses.
+tier 2 is an LRU (:class:`rustybt._lru.LRU`) bounded by ``maxsize`` entries and, when
+``max_bytes`` is given, by the bytes its entries hold: the least recently used go first while
+either bound is exceeded, and a value weighing more than ``max_bytes`` on its own is handed
+back without being stored. It is thread-safe (one lock) and counts hits and misses.
+
+What an entry weighs (:func:`entry_bytes`, computed once when it is stored): the data the cache
+keeps alive (``ndarray.nbytes``; a frame's values and axes; pandas ``memory_usage(index=True,
+deep=False)``, i.e. the objects of an object column are shared, not owned; polars
+``estimated_size()``; Arrow ``Table.nbytes``), plus the key's tuples, a fixed
+:data:`ENTRY_OVERHEAD` for the Python objects around them (entry tuple, array header, the
+LRU's slots) and :data:`OBJECT_OVERHEAD` for values that are graphs of Python objects. It is
+a memory budget, not an exact accounting (arrays within ~5 % of what ``tracemalloc`` sees,
+one-field frames, polars and Arrow within ~0.9-1.3×, multi-field frames ~0.5-0.7×): axes
+shared between entries are counted by each. The permanent tier is bounded by entries only
+(``permanent_maxsize``).
 
 What a key holds (built by the portal, :meth:`ArrowDataPortal.history` and
 ``get_history_window``, hence also the zipline ``DataPortal`` shim): everything that changes
@@ -31,6 +44,7 @@ Whether it pays off depends on the workload: ``benchmarks/history.py`` measures 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -40,9 +54,22 @@ import numpy as np
 from rustybt._lru import LRU
 from rustybt.data.store.calendar_index import is_aware, to_ns
 
-__all__ = ["COMMON_BAR_COUNTS", "HistoryCache", "cache_from_env", "history_key"]
+__all__ = ["COMMON_BAR_COUNTS", "ENTRY_OVERHEAD", "OBJECT_OVERHEAD", "HistoryCache",
+           "cache_from_env", "entry_bytes", "history_key"]
 
 COMMON_BAR_COUNTS = frozenset({20, 50, 200})
+
+#: Bytes counted per entry for the Python objects around its data: the entry tuple (56), an
+#: array header (112), the key's ints (~100: ``end_dt`` ns, big sids) and the LRU's slots
+#: (ordered-dict and weight-dict entries, ~150). With it an array entry's weight is within a
+#: few % of what ``tracemalloc`` sees the cache hold (10 assets × 5 or 100 bars).
+ENTRY_OVERHEAD = 400
+
+#: Bytes counted on top for a value that is a graph of Python objects (pandas, polars and
+#: Arrow values, a frame's axes): ~0.9-1.2× of what ``tracemalloc`` sees for one-field frames,
+#: Series, polars and Arrow tables; multi-field pandas frames (a MultiIndex, its hash engine)
+#: hold up to ~2× their weight.
+OBJECT_OVERHEAD = 2_048
 
 #: An entry: the stored value and how to hand out a fresh copy of it (None: immutable).
 _Entry = tuple[Any, Callable[[Any], Any] | None]
@@ -88,6 +115,53 @@ def _rebuild_frame(parts: tuple[np.ndarray, Any, Any]) -> Any:
     values, index, columns = parts
     assert _BUILD_FRAME is not None
     return _BUILD_FRAME(values.copy(order="K"), index._view(), columns._view())
+
+
+def _value_bytes(value: Any) -> int:
+    """Bytes a stored value (as :func:`_freezer` stores it) keeps alive, less
+    :data:`ENTRY_OVERHEAD`."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    return OBJECT_OVERHEAD + _data_bytes(value)
+
+
+def _data_bytes(value: Any) -> int:
+    """Bytes of the data buffers of a stored value that is not an array."""
+    if type(value) is tuple:  # frame parts: (values, index, columns)
+        values, index, columns = value
+        return int(values.nbytes + index.memory_usage() + columns.memory_usage())
+    module = type(value).__module__
+    if module.startswith("pandas.") and hasattr(value, "memory_usage"):
+        if type(value).__name__ == "DataFrame":
+            return int(value.memory_usage(index=True, deep=False).sum())
+        return int(value.memory_usage(index=True, deep=False))
+    if module.startswith("polars.") and hasattr(value, "estimated_size"):
+        return int(value.estimated_size())
+    if module.startswith("pyarrow.") and hasattr(value, "nbytes"):
+        return int(value.nbytes)
+    return sys.getsizeof(value)
+
+
+def _key_bytes(key: Hashable) -> int:
+    """``sys.getsizeof`` of a key and of its tuples two levels down (the labels' sid and type
+    tuples are the deepest a :func:`history_key` has), without scanning those: O(1) in the
+    number of assets."""
+    total = sys.getsizeof(key)
+    if type(key) is tuple:
+        for x in key:
+            if type(x) is tuple:
+                total += sys.getsizeof(x)
+                for y in x:
+                    if type(y) is tuple:
+                        total += sys.getsizeof(y)
+    return total
+
+
+def entry_bytes(key: Hashable, entry: _Entry) -> int:
+    """The weight of one LRU entry in bytes: its stored value's data (plus
+    :data:`OBJECT_OVERHEAD` unless it is an array), its key's tuples and
+    :data:`ENTRY_OVERHEAD`."""
+    return ENTRY_OVERHEAD + _key_bytes(key) + _value_bytes(entry[0])
 
 
 def history_key(
@@ -136,7 +210,9 @@ class HistoryCache:
     """Two-tier, thread-safe cache for history results.
 
     Args:
-        maxsize: Capacity of the LRU tier.
+        maxsize: Capacity of the LRU tier (entries).
+        max_bytes: Capacity of the LRU tier in bytes (:func:`entry_bytes`); None: entries
+            only.
         permanent_bar_counts: bar counts whose entries go to the permanent tier.
         permanent_maxsize: Capacity of the permanent tier.
         enabled: When False, ``get`` always misses and ``put`` does nothing.
@@ -146,6 +222,7 @@ class HistoryCache:
         self,
         maxsize: int = 256,
         *,
+        max_bytes: int | None = None,
         permanent_bar_counts: frozenset[int] = COMMON_BAR_COUNTS,
         permanent_maxsize: int = 100_000,
         enabled: bool = True,
@@ -157,7 +234,8 @@ class HistoryCache:
         self.hits = 0
         self.misses = 0
         self._permanent: dict[Hashable, _Entry] = {}
-        self._lru: LRU[Hashable, _Entry] = LRU(maxsize)
+        self._lru: LRU[Hashable, _Entry] = LRU(maxsize, max_bytes=max_bytes,
+                                               weigher=entry_bytes)
         self._lock = threading.Lock()
 
     @property
@@ -168,6 +246,22 @@ class HistoryCache:
     @maxsize.setter
     def maxsize(self, value: int) -> None:
         self._lru.maxsize = value
+
+    @property
+    def max_bytes(self) -> int | None:
+        """Capacity of the LRU tier in bytes (None: no byte bound)."""
+        return self._lru.max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value: int | None) -> None:
+        if value is not None and value < 0:
+            raise ValueError(f"HistoryCache max_bytes must be >= 0 or None, got {value}")
+        self._lru.max_bytes = value
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the LRU tier (the sum of its entries' :func:`entry_bytes`)."""
+        return self._lru.nbytes
 
     @property
     def hit_rate(self) -> float:
@@ -215,7 +309,8 @@ class HistoryCache:
 
         Arrays are stored read-only (a view is copied first) and a read-only view is returned;
         pandas/polars objects are stored as a copy and ``value`` is returned as it is; values
-        of other types are not stored.
+        of other types are not stored, nor those heavier than ``max_bytes`` (what is returned
+        is the same either way).
         """
         if not self.enabled:
             return value
@@ -234,13 +329,14 @@ class HistoryCache:
         return stored.view() if fresh is np.ndarray.view else value
 
     def stats(self) -> dict[str, float]:
-        """hits, misses, hit_rate and sizes of both tiers."""
+        """hits, misses, hit_rate, entries of both tiers and bytes of the LRU tier."""
         return {
             "hits": self.hits,
             "misses": self.misses,
             "hit_rate": self.hit_rate,
             "permanent": len(self._permanent),
             "lru": len(self._lru),
+            "lru_bytes": self._lru.nbytes,
         }
 
 

@@ -58,7 +58,9 @@ def _run(p: ArrowDataPortal, q: tuple) -> Any:
 
 
 def test_16_threads_match_serial(bundle: Any) -> None:
-    portal = ArrowDataPortal(bundle, cache=HistoryCache(maxsize=64))
+    # both bounds of the LRU tier bind in turn (a window weighs ~0.6-1 KB): evictions race
+    cache = HistoryCache(maxsize=64, max_bytes=30_000)
+    portal = ArrowDataPortal(bundle, cache=cache)
     queries = _queries(2_000, 1)  # 16 × 2,000 = 32,000 concurrent calls
     reference = ArrowDataPortal(bundle)  # no cache, one thread: the serial answers
     serial = [_run(reference, q) for q in queries]
@@ -85,6 +87,8 @@ def test_16_threads_match_serial(bundle: Any) -> None:
         th.join()
     assert not errors
     assert sorted(results) == list(range(16))
+    assert 0 < cache.nbytes <= 30_000 and len(cache._lru) < 64
+    assert cache.nbytes == sum(cache._lru._weights.values())  # bookkeeping survived the race
     for got in results.values():
         for a, b in zip(got, serial, strict=True):
             # exact (NaN == NaN), same type and shape; assert_array_equal only to report
