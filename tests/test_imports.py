@@ -134,6 +134,25 @@ def test_core_packages_do_not_import_zipline() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_building_the_cli_parser_loads_no_heavy_package() -> None:
+    # every `rustybt` command builds the whole parser: scipy, matplotlib and the benchmark
+    # framework are loaded by the commands that use them, not by `rustybt --help`
+    code = (
+        "import sys; from rustybt.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('scipy', 'matplotlib', 'rustybt.benchmarking', 'optuna', "
+        "'ray', 'empyrical') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_bench_cli_default_decisions_dir_is_the_frameworks() -> None:
+    from rustybt.benchmarking.decisions import DEFAULT_DECISIONS_DIR
+    from rustybt.cli import _bench
+
+    assert Path(_bench.DEFAULT_DECISIONS_DIR) == DEFAULT_DECISIONS_DIR
+
+
 def test_data_portal_alias_is_lazy() -> None:
     import rustybt.compat.zipline as z
     import rustybt.data

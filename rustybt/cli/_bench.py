@@ -41,9 +41,12 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
     _add_report(bench_sub)
 
 
-def _add_evaluate(bench_sub: Any) -> None:
-    from rustybt.benchmarking.decisions import DEFAULT_DECISIONS_DIR
+#: ``rustybt.benchmarking.decisions.DEFAULT_DECISIONS_DIR`` (a test pins them equal): importing
+#: the benchmarking package here would load scipy into every ``rustybt`` command's start-up.
+DEFAULT_DECISIONS_DIR = "docs/internal/benchmarks/decisions"
 
+
+def _add_evaluate(bench_sub: Any) -> None:
     p = bench_sub.add_parser(
         "evaluate",
         help="turn the optimization flags on one at a time; keep those equivalent and faster",
