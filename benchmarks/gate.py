@@ -15,8 +15,10 @@ Checks (each first checks that both sides return the same values; a difference e
   assets, from :class:`~rustybt.optimization.caching.PreGroupedData` against filtering the
   frame per asset on every call (what user code does without it).
 
-A check that fails is measured once more and fails only if that measurement fails too (a
-load burst rarely hits twice; a real regression always does).
+A check that fails is measured again, up to ``ATTEMPTS`` (3) measurements in all, and fails
+only if every one falls below its floor: a load burst rarely hits three times in a row (on an
+idle 2-core machine one measurement in about seven of ``history_cache`` fell 10-13 % below
+its recorded median), a real regression always does.
 
     .venv/bin/python benchmarks/gate.py             # check (exit 1 on a regression)
     .venv/bin/python benchmarks/gate.py --record    # re-record gate_baseline.json (median of 3)
@@ -214,6 +216,10 @@ def record(checks: list[Check], path: Path, pairs: int, slowdown: float, rounds:
     return 0
 
 
+#: Measurements of a failing check before the gate fails it (module docstring).
+ATTEMPTS = 3
+
+
 def gate(checks: list[Check], path: Path, pairs: int, slowdown: float,
          tolerance: float) -> tuple[int, list[dict[str, Any]]]:
     """Compare every check with ``path``; 1 if any falls more than ``tolerance`` below."""
@@ -230,7 +236,7 @@ def gate(checks: list[Check], path: Path, pairs: int, slowdown: float,
                            source=path)
         print(f"{outcome.line()}  [{check.what}; {_describe(times)}]", flush=True)
         tries = [outcome.measured]
-        if not outcome.passed:
+        while not outcome.passed and len(tries) < ATTEMPTS:
             again = measure(check, pairs, slowdown)
             outcome = GateOutcome(check.name, again.speedup, outcome.recorded, tolerance)
             tries.append(outcome.measured)
