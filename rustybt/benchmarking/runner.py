@@ -7,20 +7,23 @@ Design and invariants:
   tests of :mod:`~rustybt.benchmarking.statistics`. ``BenchmarkResult.index`` is a run's
   position in that measured order (baseline even, candidate odd).
 - Per run: wall time ``time.perf_counter``; CPU time ``time.process_time`` (all threads of
-  the measuring process, the sampler's few microseconds included); peak memory the
-  process's ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` after the call (KiB on Linux, bytes
-  on macOS; stored in bytes); mean memory the mean of RSS samples taken with psutil by a
-  daemon thread every ``sample_interval`` seconds, plus one sample just before and one just
-  after the call (so at least two). psutil, not tracemalloc: tracemalloc slows every
-  allocation (it would distort the times) and sees only Python's allocations, not NumPy's or
-  Arrow's buffers.
-- ``ru_maxrss`` is a high-water mark: in-process it never decreases, so a run's peak is only
-  its own when it exceeds everything before it. ``fresh_process=True`` runs every call
-  (warm-up included) in a new process started with ``multiprocessing``'s ``spawn`` and
-  measured there, so each peak is that run's (plus the interpreter's own footprint, the same
-  for both sides); the callables must then be picklable (module-level functions), else
-  :class:`~rustybt.errors.BenchmarkNotPicklable` is raised before anything runs. Process
-  start-up is never inside the measured time.
+  the measuring process, the sampler's few microseconds included); peak memory the run's own
+  peak RSS (below); mean memory the mean of RSS samples taken with psutil by a daemon thread
+  every ``sample_interval`` seconds, plus one sample just before and one just after the call
+  (so at least two). psutil, not tracemalloc: tracemalloc slows every allocation (it would
+  distort the times) and sees only Python's allocations, not NumPy's or Arrow's buffers.
+- Peak RSS is a high-water mark. On Linux the run's own peak is read as ``VmHWM`` of
+  ``/proc/self/status`` after resetting it (writing ``5`` to ``/proc/self/clear_refs``)
+  just before the call, so every run's peak is its own, in this process too; ``VmHWM``
+  belongs to the address space, which ``exec`` replaces, so a spawned child does not
+  start at its parent's peak either (``getrusage``'s ``ru_maxrss`` does: the kernel
+  carries it across ``exec``). Where that reset or file is unavailable (other systems,
+  a locked-down /proc) the peak is ``ru_maxrss``, which in one process never decreases, so a
+  run's peak is only its own when it exceeds everything before it: use
+  ``fresh_process=True``. That runs every call (warm-up included) in a new process started
+  with ``multiprocessing``'s ``spawn`` and measured there; the callables must then be
+  picklable (module-level functions), else :class:`~rustybt.errors.BenchmarkNotPicklable` is
+  raised before anything runs. Process start-up is never inside the measured time.
 - With ``seed``, ``random`` and NumPy's global generator are seeded before every call (warm-up
   included), so every run does the same work; the seed is recorded in each result.
 - A call that raises stops the measurement with :class:`~rustybt.errors.BenchmarkRunFailed`
@@ -91,6 +94,29 @@ def _seed(seed: int | None) -> None:
         np.random.seed(seed % 2**32)
 
 
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (Linux ``clear_refs``); False where it cannot be."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_rss(reset: bool) -> int:
+    """Peak RSS in bytes since the reset (``VmHWM``), else ``ru_maxrss`` (module docstring)."""
+    if reset or sys.platform.startswith("linux"):
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _MAXRSS_UNIT
+
+
 def measure(fn: Callable[[], object], *, seed: int | None = None, workload_size: int = 1,
             index: int = 0, sample_interval: float = SAMPLE_INTERVAL) -> BenchmarkResult:
     """Call ``fn()`` once in this process and measure it (module docstring)."""
@@ -104,6 +130,7 @@ def measure(fn: Callable[[], object], *, seed: int | None = None, workload_size:
 
     _seed(seed)
     gc.collect()
+    reset = _reset_peak_rss()
     sampler = threading.Thread(target=sample, name="rustybt-rss-sampler", daemon=True)
     sampler.start()
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -114,7 +141,7 @@ def measure(fn: Callable[[], object], *, seed: int | None = None, workload_size:
         stop.set()
         sampler.join()
     samples.append(proc.memory_info().rss)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _MAXRSS_UNIT
+    peak = max(_peak_rss(reset), max(samples))
     return BenchmarkResult(wall_time_s=wall, cpu_time_s=cpu, peak_memory_bytes=int(peak),
                            mean_memory_bytes=int(sum(samples) / len(samples)),
                            workload_size=workload_size, environment=environment(), seed=seed,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 from _callables import DRAWS, busy_large, busy_small, draw, fails
 
-from rustybt.benchmarking import BenchmarkResult, measure, run_interleaved
+from rustybt.benchmarking import BenchmarkResult, measure, run_interleaved, runner
 from rustybt.errors import BenchmarkNotPicklable, BenchmarkRunFailed
 
 
@@ -80,3 +81,17 @@ def test_measure_takes_at_least_two_memory_samples() -> None:
     result = measure(busy_small, index=3)
     assert isinstance(result, BenchmarkResult)
     assert result.index == 3 and result.mean_memory_bytes > 0
+
+
+def _allocate_256_mib() -> None:
+    block = np.ones(256 * 2**20 // 8)  # touched: resident
+    assert block[-1] == 1.0
+
+
+@pytest.mark.skipif(not runner._reset_peak_rss(), reason="no /proc/self/clear_refs here")
+def test_each_in_process_run_has_its_own_peak() -> None:
+    # ru_maxrss never falls: a small run measured after a big one would report the big peak
+    big = measure(_allocate_256_mib)
+    small = measure(busy_small)
+    assert big.peak_memory_bytes - small.peak_memory_bytes > 200 * 2**20
+    assert small.peak_memory_bytes >= small.mean_memory_bytes * 0.5
