@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     years = args.years or (2.0 if q else 10.0)
     m_assets = args.minute_assets or (10 if q else 50)
     m_sessions = args.minute_sessions or (20 if q else 63)
-    repeats, batch, zbatch = (5, 400, 40) if q else (9, 2000, 200)
+    repeats, batch, zbatch = (3, 200, 20) if q else (9, 2000, 200)
     rng = np.random.default_rng(42)
     root = args.root or Path(tempfile.mkdtemp(prefix="rustybt-bench-"))
     log(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}; "

@@ -380,13 +380,13 @@ def main(argv: list[str] | None = None) -> None:
     report = ScriptReport("optimization")
     root = Path(args.root or tempfile.mkdtemp(prefix="rustybt-opt-"))
     end = "2019-03-15" if args.quick else "2022-12-30"
-    n_trials = 20 if args.quick else None
+    n_trials = 10 if args.quick else None
     if args.quick:
         args.zipline_samples = min(args.zipline_samples, 1)
-        args.backtrader_samples = min(args.backtrader_samples, 2)
-        args.serial_trials, args.off_trials = min(args.serial_trials, 4), min(args.off_trials, 4)
-        args.bayes_trials = min(args.bayes_trials, 12)
-        args.ray_trials = min(args.ray_trials, 20)
+        args.backtrader_samples = min(args.backtrader_samples, 1)
+        args.serial_trials, args.off_trials = min(args.serial_trials, 4), min(args.off_trials, 2)
+        args.bayes_trials = min(args.bayes_trials, 6)
+        args.ray_trials = min(args.ray_trials, 6)
     samples = args.zipline_samples
     # data from 2017: the longest window (240 sessions) is full from the first simulated session
     bundle = build_bundle(root, N_ASSETS, "2017-01-03", end, "opt-dma")

@@ -131,6 +131,8 @@ class Suite:
 
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         self.args, self.work, self.quick = args, work, args.quick
+        #: fresh processes per measurement of the init sections (their median)
+        self.repeats = 1 if args.quick else 3
         self.command = " ".join([".venv/bin/python benchmarks/suite.py", *args.argv])
 
     def flags(self, *extra: str, zipline: str | None = "--no-zipline") -> list[str]:
@@ -158,7 +160,7 @@ class Suite:
             root = self.work / f"batch-{n}"
             kw = {"root": str(root), "name": f"batch{n}"}
             first = child("batch", {**kw, "n_assets": n, "years": years})
-            again = [child("reopen", kw) for _ in range(3)]
+            again = [child("reopen", kw) for _ in range(self.repeats)]
             rows.append({
                 "assets": n, "ingest s": first["ingest"], "open s": first["open"],
                 "first history s (builds the store)": first["first_history"],
@@ -169,7 +171,8 @@ class Suite:
                 "later process: imports s": statistics.median(a["imports"] for a in again)})
             shutil.rmtree(root, ignore_errors=True)
         return (f"Synthetic daily bundles of {years:g} year(s); each step in a fresh process; "
-                "later process: median of 3 fresh processes opening the ingested bundle.\n\n"
+                f"later process: median of {self.repeats} fresh process(es) opening the "
+                "ingested bundle.\n\n"
                 + table(rows))
 
     def worker_init(self) -> str:
@@ -184,7 +187,7 @@ class Suite:
         metrics = set()
         for flags in ("off", "on"):
             runs = [child("worker", {"flags": flags, "root": str(root), "name": "worker",
-                                     **span}) for _ in range(3)]
+                                     **span}) for _ in range(self.repeats)]
             metrics |= {json.dumps(r["metrics"]) for r in runs}
             rows.append({"flags": f"all {flags}", **{
                 k: statistics.median(r[k] for r in runs)
@@ -194,7 +197,8 @@ class Suite:
                                 f"or flags: {sorted(metrics)}")
         return (f"A fresh worker process: imports, `AlgorithmWorkload.setup()`, its first and "
                 f"second trial (a dual moving average on {WORKER_ASSETS} assets, "
-                f"{span['start']}..{span['end']}); seconds, median of 3 processes per row.\n\n"
+                f"{span['start']}..{span['end']}); seconds, median of {self.repeats} "
+                "process(es) per row.\n\n"
                 + table(rows, ["flags", "imports", "setup", "first_trial", "second_trial",
                                "rss_mib"],
                         ["OptimizationConfig", "imports s", "setup s", "first trial s",
@@ -211,16 +215,17 @@ class Suite:
             return "Not run (`--no-zipline`): this benchmark is the shim against zipline."
         return self.markdown("compat.py", self.flags(zipline=None))
 
-    def report_script(self, script: str) -> str:
+    def report_script(self, script: str, *extra: str) -> str:
         """A script's own Markdown when it has the harness's ``--markdown`` (its ``--help``
         says), else its console output verbatim."""
         if has_flag(script, "--markdown"):
-            return self.markdown(script, self.flags(), 3600)
-        proc = run_script(script, self.flags(), 3600)
+            return self.markdown(script, self.flags(*extra), 3600)
+        proc = run_script(script, self.flags(*extra), 3600)
         return "```text\n" + proc.stdout.strip() + "\n```"
 
     def backtest(self) -> str:
-        return self.report_script("backtest.py")
+        # --quick: the 500-asset rebalance (rustybt alone) is left to the production run
+        return self.report_script("backtest.py", *(["--skip-rebalance"] if self.quick else []))
 
     def optimization(self) -> str:
         return self.report_script("optimization.py")
@@ -230,13 +235,15 @@ class Suite:
         from rustybt.benchmarking.decisions import DEFAULT_DECISIONS_DIR
         from rustybt.benchmarking.report import write_report
 
-        size = (["--assets", "5", "--sessions", "120", "--trials", "4"] if self.quick else
+        size = (["--assets", "5", "--sessions", "60", "--trials", "2"] if self.quick else
                 ["--assets", "10", "--sessions", "500", "--trials", "8", "--backend",
                  "processes", "--workers", "2"])
-        records = REPO / DEFAULT_DECISIONS_DIR if self.args.doc == DOC else \
-            self.work / "decisions"
+        # into the repository (a relative path: the records' regenerate command is portable)
+        # when writing the real page, else into the scratch folder
+        out = DEFAULT_DECISIONS_DIR if self.args.doc == DOC else self.work / "decisions"
+        records = REPO / out
         cmd = [sys.executable, "-m", "rustybt", "bench", "evaluate", "--output",
-               str(records), "--flags", ",".join(DECISION_ORDER), "--runs", "10", *size]
+               str(out), "--flags", ",".join(DECISION_ORDER), "--runs", "10", *size]
         print(f"$ {' '.join(cmd[1:])}", flush=True)
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=7200)
         if proc.returncode:
