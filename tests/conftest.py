@@ -12,7 +12,10 @@ Test data comes from :mod:`rustybt.testing` (the one bundle factory); expected v
 
 from __future__ import annotations
 
+import signal
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +69,17 @@ def algo_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
     from algo_bundles import algo_bundle as write
 
     return write(tmp_path_factory.mktemp("algo-root"))
+
+
+@pytest.fixture(autouse=True)
+def _sigint_handler_is_left_as_found(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test (or the code it runs) that leaves SIGINT ignored makes every later child process
+    of this worker ignore Ctrl-C (the disposition is inherited through exec): restore it and
+    say which test did it."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after is not before:
+        signal.signal(signal.SIGINT, before)
+        warnings.warn(f"{request.node.nodeid} left the SIGINT handler {after!r} "
+                      f"(was {before!r}); restored", stacklevel=1)

@@ -25,6 +25,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from rustybt.cli._run import add_backtest_arguments
+
 __all__ = ["add_commands"]
 
 
@@ -38,12 +40,7 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-f", "--algofile", required=True, metavar="FILE", help="the algorithm file")
-    p.add_argument(
-        "-b", "--bundle", required=True, help="bundle name, or path of a bundle version directory"
-    )
-    p.add_argument("-s", "--start", required=True, help="first session (YYYY-MM-DD)")
-    p.add_argument("-e", "--end", required=True, help="last session (YYYY-MM-DD)")
+    add_backtest_arguments(p)
     p.add_argument(
         "--out",
         default=None,
@@ -65,28 +62,6 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
         default="flamegraph",
         metavar="FORMAT",
         help="py-spy's output: flamegraph or speedscope (default flamegraph)",
-    )
-    p.add_argument(
-        "--capital-base", default="10000000", metavar="N", help="starting cash (default 10000000)"
-    )
-    p.add_argument(
-        "--data-frequency",
-        choices=("daily", "minute"),
-        default="daily",
-        help="bar frequency of the simulation (default daily)",
-    )
-    p.add_argument(
-        "--param",
-        "-p",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a value for context.params (repeatable)",
-    )
-    p.add_argument(
-        "--traceback",
-        action="store_true",
-        help="print the full traceback when the algorithm raises",
     )
     # prepare() (shared with run) checks these outputs; profile writes only its folder
     p.set_defaults(func=_cmd_profile, output=None, plot=None)

@@ -24,21 +24,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "parse_params"]
+__all__ = ["add_backtest_arguments", "add_commands", "parse_params"]
 
 #: Seconds before the terminal progress bar first appears (tests set 0).
 PROGRESS_DELAY_S = 0.5
 
 
-def add_commands(sub: Any, bundles_sub: Any) -> None:
-    """Register ``rustybt run``."""
-    _ = bundles_sub
-    p = sub.add_parser(
-        "run",
-        help="backtest an algorithm file on a bundle (zipline's 'zipline run')",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_backtest_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of every command that runs an algorithm file (``run``, ``profile``):
+    the file, bundle, dates, capital, frequency, ``--param`` and ``--traceback``; what they
+    mean is checked in one place, :func:`prepare`."""
     p.add_argument(
         "-f",
         "--algofile",
@@ -61,6 +56,31 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
         help="bar frequency of the simulation (default daily)",
     )
     p.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for context.params (repeatable)",
+    )
+    p.add_argument(
+        "--traceback",
+        action="store_true",
+        help="print the full traceback when the algorithm raises",
+    )
+
+
+def add_commands(sub: Any, bundles_sub: Any) -> None:
+    """Register ``rustybt run``."""
+    _ = bundles_sub
+    p = sub.add_parser(
+        "run",
+        help="backtest an algorithm file on a bundle (zipline's 'zipline run')",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_backtest_arguments(p)
+    p.add_argument(
         "-o",
         "--output",
         default=None,
@@ -70,20 +90,7 @@ def add_commands(sub: Any, bundles_sub: Any) -> None:
     p.add_argument(
         "--plot", default=None, metavar="PNG", help="write the equity curve and drawdown as a PNG"
     )
-    p.add_argument(
-        "--param",
-        "-p",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a value for context.params (repeatable)",
-    )
     p.add_argument("--no-progress", action="store_true", help="no progress output")
-    p.add_argument(
-        "--traceback",
-        action="store_true",
-        help="print the full traceback when the algorithm raises",
-    )
     p.set_defaults(func=_cmd_run)
 
 
