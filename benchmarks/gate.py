@@ -50,6 +50,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _dma import dma_score  # noqa: E402
 
 from rustybt.benchmarking.regression import (  # noqa: E402
     TOLERANCE,
@@ -121,16 +124,6 @@ def _same_array_as_frame(frame: Any, arr: Any) -> bool:
     return bool(np.array_equal(frame.to_numpy(), arr, equal_nan=True))
 
 
-def _score(close: np.ndarray, short: int, long_: int) -> float:
-    """Total return of holding while the short mean of ``close`` is above the long one."""
-    csum = np.concatenate([[0.0], np.cumsum(close)])
-    idx = np.arange(long_, len(close))
-    fast = (csum[idx] - csum[idx - short]) / short
-    slow = (csum[idx] - csum[idx - long_]) / long_
-    rets = close[idx[1:]] / close[idx[:-1]] - 1.0
-    return float(np.prod(1.0 + rets * (fast[:-1] > slow[:-1])) - 1.0)
-
-
 def build_checks(root: Path, size: Size) -> list[Check]:
     """Ingest the gate's synthetic bundle under ``root`` and make the checks."""
     import pandas as pd
@@ -167,11 +160,11 @@ def build_checks(root: Path, size: Size) -> list[Check]:
         out = []
         for sid in sorted(frame["sid"].unique()):
             asset = frame[frame["sid"] == sid].sort_values("bar")
-            out.append(_score(asset["close"].to_numpy(), *p))
+            out.append(dma_score(asset["close"].to_numpy(), *p))
         return out
 
     def pre_grouped(p: tuple[int, int]) -> list[float]:
-        return [_score(np.ascontiguousarray(grouped[sid][:, 3]), *p)
+        return [dma_score(np.ascontiguousarray(grouped[sid][:, 3]), *p)
                 for sid in sorted(grouped.assets)]
 
     return [

@@ -48,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _dma import dma_score  # noqa: E402
 from backtest import DMA_START, build_bundle  # noqa: E402
 from opt_tables import (  # noqa: E402
     FUNCTION_COLUMNS,
@@ -283,16 +284,6 @@ def polars_frame(years: int) -> Any:
     return pl.from_pandas(pd.concat(frames, ignore_index=True))
 
 
-def _score(close: np.ndarray, short: int, long_: int) -> float:
-    """Total return of holding while the short mean of close is above the long one."""
-    csum = np.concatenate([[0.0], np.cumsum(close)])
-    idx = np.arange(long_, len(close))
-    fast = (csum[idx] - csum[idx - short]) / short
-    slow = (csum[idx] - csum[idx - long_]) / long_
-    rets = close[idx[1:]] / close[idx[:-1]] - 1.0
-    return float(np.prod(1.0 + rets * (fast[:-1] > slow[:-1])) - 1.0)
-
-
 def naive(params: dict[str, Any], frame: Any) -> dict[str, float]:
     """What a user writes: list the assets, filter the frame per asset, on every call."""
     import polars as pl
@@ -300,7 +291,7 @@ def naive(params: dict[str, Any], frame: Any) -> dict[str, float]:
     total = 0.0
     for sid in frame["sid"].unique().sort().to_list():
         asset = frame.filter(pl.col("sid") == sid).sort("bar")
-        total += _score(asset["close"].to_numpy(), params["short"], params["long"])
+        total += dma_score(asset["close"].to_numpy(), params["short"], params["long"])
     return {"total_return": total / N_ASSETS}
 
 
@@ -318,7 +309,7 @@ def grouped(params: dict[str, Any], arrays: dict[int, np.ndarray]) -> dict[str, 
     """The same computation on the pre-grouped arrays."""
     total = 0.0
     for sid in sorted(arrays):
-        total += _score(arrays[sid][:, 3], params["short"], params["long"])
+        total += dma_score(arrays[sid][:, 3], params["short"], params["long"])
     return {"total_return": total / N_ASSETS}
 
 

@@ -9,27 +9,17 @@ again. The 10 % edge itself is tested without timing in test_regression.py.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from script_support import load_script
 
 from rustybt.benchmarking.regression import GateBaseline
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gate.py"
 
 
 @pytest.fixture(scope="module")
 def gate():
-    spec = importlib.util.spec_from_file_location("rustybt_gate_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    yield from load_script("gate.py", "rustybt_gate_script")
 
 
 def test_gate_fails_on_an_injected_slowdown_and_passes_without(gate, tmp_path, capsys):

@@ -6,28 +6,18 @@ measuring functions return, and the report is read back as Markdown and JSON.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from script_support import load_script
 
 from rustybt.benchmarking.tables import ScriptReport
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "opt_tables.py"
 
 
 @pytest.fixture(scope="module")
 def opt():
-    spec = importlib.util.spec_from_file_location("rustybt_opt_tables", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    yield from load_script("opt_tables.py", "rustybt_opt_tables")
 
 
 def _run(trials, wall, hit, boot=None):

@@ -8,31 +8,23 @@ zipline) and on a section whose command really fails.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from script_support import load_script
 
 from rustybt.benchmarking.docfigures import read_between_markers
 from rustybt.benchmarking.tables import ScriptReport
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "benchmarks" / "suite.py"
 PAGE = REPO / "docs" / "performance" / "characteristics.md"
 
 
 @pytest.fixture(scope="module")
 def suite():
-    spec = importlib.util.spec_from_file_location("rustybt_suite_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    yield from load_script("suite.py", "rustybt_suite_script")
 
 
 @pytest.fixture
