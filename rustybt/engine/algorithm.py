@@ -257,6 +257,18 @@ class TradingAlgorithm:
                 control.validate(asset, shares, held, price, self.datetime)
         return self.blotter.order(asset, shares, execution)
 
+    def _market(self, asset: Any, amount: float) -> str | None:
+        """:meth:`_place` for a market order when no order control is set (the common case
+        of the order_target_* family, ~12 k calls in a 10-asset daily backtest): the same
+        rounding, without the style and control steps."""
+        if amount != amount:
+            raise BadOrderParameters(f"order amount must be a number, not {amount!r}")
+        nearest = round(amount)  # round_order inlined
+        shares = int(nearest) if abs(amount - nearest) <= 1e-4 else int(amount)
+        if not shares:
+            return None
+        return self.blotter.order(asset, shares, MARKET)
+
     def _value_to_shares(self, asset: Any, value: float) -> float:
         sim = self._sim()
         session = sim.session
@@ -328,8 +340,12 @@ class TradingAlgorithm:
             price = sim.data.price_of(asset)
             if price == price and abs(price) >= 1e-8:
                 ledger = sim.ledger
+                position = ledger.positions.get(asset)
                 shares = (ledger.portfolio_value_float() * target / (price * multiplier)
-                          - ledger.amount(asset))
+                          - (position.amount if position is not None else 0))
+                if (style is None and limit_price is None and stop_price is None
+                        and not self.order_controls):
+                    return self._market(asset, shares)
                 return self._place(asset, shares, limit_price, stop_price, style)
         if not self._can_order(asset):
             return None

@@ -28,11 +28,13 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.portal.protocol import DataPortalLike
+from rustybt.data.portal.spot import GENERAL
 
 __all__ = ["BarData"]
 
 
 _MISSING = object()
+_HOT_FIELDS = frozenset(("close", "price", "volume"))
 
 
 def _is_asset(value: Any) -> bool:
@@ -56,6 +58,14 @@ class BarData:
         #: dict hit is ~0.1 µs against ~1.5 µs through the portal. Keyed by the int sid (an
         #: asset's own ``__hash__`` is Python code; values depend on the sid alone).
         self._seen: dict[str, dict[int, Any]] = {}
+        #: ArrowDataPortal's per-bar lookup (``HotDailySpots``), daily mode only: ``set_bar``
+        #: resolves the session once, then close/price/volume cost ~0.4 µs instead of ~2 µs
+        #: through ``get_scalar_asset_spot_value`` (measured). None: every value goes through
+        #: the portal (other portals, minute mode, before trading start).
+        source = getattr(portal, "hot_daily_spots", None) if self._daily else None
+        self._spots = source() if source is not None else None
+        self._hot: Any = None  # the lookup while the view is on a daily bar
+        self._hot_ns = self._hot_e = 0
 
     # -- the simulation moves the view ----------------------------------------------------
     def set_bar(self, dt: pd.Timestamp, session: pd.Timestamp) -> None:
@@ -65,6 +75,10 @@ class BarData:
         self._now = session if self._daily else dt
         self._adjust_to = None
         self._seen = {}
+        spots = self._spots
+        if spots is not None:
+            self._hot_ns, self._hot_e = spots.session(session)
+            self._hot = spots.value
 
     def set_before_trading_start(
         self, dt: pd.Timestamp, session: pd.Timestamp, previous: pd.Timestamp | None
@@ -77,6 +91,7 @@ class BarData:
         # already applies), daily as in minute mode
         self._adjust_to = session if self._daily else dt
         self._seen = {}
+        self._hot = None
 
     # -- zipline's properties -------------------------------------------------------------
     @property
@@ -96,6 +111,14 @@ class BarData:
 
     # -- values -------------------------------------------------------------------------
     def _spot(self, asset: Any, field: str) -> Any:
+        hot = self._hot
+        if hot is not None and field in _HOT_FIELDS:
+            assert self._spots is not None
+            r = self._spots.row_of.get(asset.sid)
+            if r is not None:
+                value = hot(r, self._hot_e, self._hot_ns, field)
+                if value is not GENERAL:
+                    return value
         seen = self._seen.get(field)
         if seen is None:
             seen = self._seen[field] = {}

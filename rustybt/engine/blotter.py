@@ -82,7 +82,11 @@ class Blotter:
             is_buy = amount > 0
             order = Order(self.current_dt, asset, amount, stop=style.get_stop_price(is_buy),
                           limit=style.get_limit_price(is_buy))
-        self.open_orders.setdefault(asset, []).append(order)
+        orders = self.open_orders.get(asset)  # setdefault would build a list per call
+        if orders is None:
+            self.open_orders[asset] = [order]
+        else:
+            orders.append(order)
         self.orders[order.id] = order
         self.new_orders.append(order)
         return order.id
@@ -147,18 +151,19 @@ class Blotter:
         if not self.open_orders:
             return transactions, commissions, closed
         dt = data.current_dt
+        simulate, calculate = self.slippage.simulate, self.commission.calculate
         for asset, orders in list(self.open_orders.items()):
-            for order, price, amount in self.slippage.simulate(data, asset, orders):
+            for order, price, amount in simulate(data, asset, orders):
                 fill_price = to_money(price)
-                cost = self.commission.calculate(order, amount, fill_price)
+                cost = calculate(order, amount, fill_price)
                 if cost > 0:
                     commissions.append((asset, cost))
                 order.filled += amount
                 order.commission += cost
                 order.dt = dt
                 transactions.append(Transaction(asset, amount, dt, fill_price, order.id))
-                if not order.open:
-                    closed.append(order)
+                if order.amount == order.filled:  # filled: an open order that fills can
+                    closed.append(order)          # only close by filling (``Order.open``)
         for order in closed:
             remaining = self.open_orders.get(order.asset)
             if remaining is not None and order in remaining:

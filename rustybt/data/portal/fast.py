@@ -31,6 +31,31 @@ from rustybt.data.portal.windows import starts_before_data
 
 __all__ = ["FastHistory"]
 
+#: Row lists whose :class:`_Group` is kept (beyond: the table is cleared and rebuilt as used).
+_MAX_GROUPS = 256
+
+
+class _Group:
+    """What :meth:`FastHistory.many` checks per window, precomputed for one list of rows.
+
+    A strategy asks the same assets every bar. Per window the plain path tested
+    ``isnan(block).any()``, the lowest end index and every row's adjustment count (~8 µs for
+    10 assets and 50 bars, ~100 µs for 500 assets, measured); here each test is two lookups in
+    a prefix count over the sessions, built once from the whole rows:
+
+    - ``dirty``: prefix count of the sessions where some row's close is NaN (no trade, before
+      listing) or that come after the earliest end: a 'price' window ``[s, e]`` needs the
+      general path iff ``dirty[e + 1] != dirty[s]``;
+    - ``counts[volume]``: the rows' adjustment counts summed; the counts only grow along the
+      sessions, so the sum is equal at ``s`` and ``e`` iff no row has an adjustment between.
+    """
+
+    __slots__ = ("counts", "dirty")
+
+    def __init__(self) -> None:
+        self.dirty: np.ndarray | None = None
+        self.counts: dict[bool, np.ndarray] = {}
+
 
 class FastHistory:
     """The fast history paths over the daily and minute maps.
@@ -48,6 +73,8 @@ class FastHistory:
         self._d = engine.d
         self._end_list: list[int] = engine.end_index.tolist()
         self._row_views: dict[str, list[np.ndarray]] = {}
+        self._groups: dict[tuple[int, ...], _Group] = {}
+        self._once: dict[tuple[int, ...], bool] = {}  # row lists asked once so far
 
     def one(self, asset: Any, field: str, bar_count: int, end_dt: Any) -> np.ndarray:
         """One asset, one field, daily: a view of the map when nothing needs changing."""
@@ -107,26 +134,63 @@ class FastHistory:
             rows = list(rows_of(row_of, [sid_of(a) for a in assets]))
         d = self._d
         block = d["close" if field == "price" else field][rows, s : e + 1]
+        group = self._group(rows)
+        volume = field == "volume"
         if field == "price" and rows and (
-            np.isnan(block).any() or min(self._end_list[r] for r in rows) < e
+            self._dirty(group, rows, s, e) if group is not None
+            else np.isnan(block).any() or min(self._end_list[r] for r in rows) < e
         ):  # needs seeding, forward fill or NaNs after a delisting
             out = self._engine.daily_history(rows, field, s, e)
         else:
-            volume = field == "volume"
-            counts = self._row_views.get("volume_adj_count" if volume else "price_adj_count")
-            if counts is None:
-                counts = self._count_rows(volume)
-            for r in rows:
-                if counts[r][s] != counts[r][e]:
-                    # F[t] / F[e] is exactly 1.0 for rows without adjustments in the window
-                    fac = d["volume_factor" if volume else "price_factor"][rows, s : e + 1]
-                    block *= fac / fac[:, -1:]
-                    break
+            if self._adjusts(group, rows, volume, s, e):
+                # F[t] / F[e] is exactly 1.0 for rows without adjustments in the window
+                fac = d["volume_factor" if volume else "price_factor"][rows, s : e + 1]
+                block *= fac / fac[:, -1:]
             out = block.T
         if as_array:
             return out
         maker = self._stores.frames()
         return maker.frame(out, maker.index("1d", s, e + 1), assets)
+
+    def _group(self, rows: list[int]) -> _Group | None:
+        """The precomputed tests of ``rows`` from their second request on (None before: a
+        list asked once, as a strategy that changes its assets every bar does, costs a
+        window's tests, not a whole-history pass)."""
+        key = tuple(rows)
+        group = self._groups.get(key)
+        if group is None:
+            if self._once.pop(key, None) is None:
+                if len(self._once) >= _MAX_GROUPS:
+                    self._once.clear()
+                self._once[key] = True
+                return None
+            if len(self._groups) >= _MAX_GROUPS:
+                self._groups.clear()
+            group = self._groups[key] = _Group()
+        return group
+
+    def _dirty(self, group: _Group, rows: list[int], s: int, e: int) -> bool:
+        """Whether the 'price' window ``[s, e]`` of ``rows`` needs the general path."""
+        dirty = group.dirty
+        if dirty is None:
+            bad = np.isnan(self._d["close"][rows]).any(axis=0)
+            bad[min(self._end_list[r] for r in rows) + 1 :] = True
+            dirty = group.dirty = np.concatenate(([0], np.cumsum(bad, dtype=np.int64)))
+        return bool(dirty[e + 1] != dirty[s])
+
+    def _adjusts(self, group: _Group | None, rows: list[int], volume: bool, s: int,
+                 e: int) -> bool:
+        """Whether some row has an adjustment inside ``[s, e]``."""
+        if group is not None:
+            total = group.counts.get(volume)
+            if total is None:
+                name = "volume_adj_count" if volume else "price_adj_count"
+                total = group.counts[volume] = self._d[name][rows].sum(axis=0)
+            return bool(total[s] != total[e])
+        counts = self._row_views.get("volume_adj_count" if volume else "price_adj_count")
+        if counts is None:
+            counts = self._count_rows(volume)
+        return any(counts[r][s] != counts[r][e] for r in rows)
 
     def one_minute(self, asset: Any, field: str, bar_count: int, end_dt: Any) -> Any:
         """One asset, one field, '1m': a view of the minute map when possible, else None

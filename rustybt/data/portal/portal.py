@@ -41,7 +41,7 @@ from rustybt.data.portal.request import (
     sid_of,
 )
 from rustybt.data.portal.shape import shape_result
-from rustybt.data.portal.spot import SpotReader
+from rustybt.data.portal.spot import GENERAL, HotDailySpots, SpotReader
 from rustybt.data.portal.stores import PortalStores
 from rustybt.data.portal.windows import WindowReader
 from rustybt.data.store.calendar_index import CalendarIndex, to_ns
@@ -113,8 +113,7 @@ class ArrowDataPortal:
         self._fast_many = fast.many
         self._fast_one_minute = fast.one_minute
         self._row = stores.daily.row_of
-        self._close = engine.d["close"]
-        self._volume = engine.d["volume"]
+        self._hot_daily = self._spot.hot_daily
         self._adjustment_reader: BundleAdjustmentReader | None = None
         self.cache = cache
         # what a cache key needs of the portal: results depend on nothing else of it
@@ -325,6 +324,10 @@ class ArrowDataPortal:
             return self.get_scalar_asset_spot_value(assets, field, dt, data_frequency)
         return [self.get_scalar_asset_spot_value(a, field, dt, data_frequency) for a in assets]
 
+    def hot_daily_spots(self) -> HotDailySpots:
+        """The per-bar daily spot lookup of the engine (:class:`~.spot.HotDailySpots`)."""
+        return HotDailySpots(self._row, self._hot_daily, self._spot.spot_position)
+
     def get_scalar_asset_spot_value(
         self, asset: Any, field: str, dt: Any, data_frequency: str
     ) -> Any:
@@ -341,21 +344,9 @@ class ArrowDataPortal:
             raise SidsNotFound([sid])
         if data_frequency == "daily" and field in _HOT_FIELDS:  # the hot path of a backtest
             ns = to_ns(dt)
-            e = self._cal.spot_session(ns, dt)
-            spot = self._spot
-            if spot.start_ns[r] <= ns and e <= spot.end_pos[r]:
-                if field == "volume":
-                    return int(self._volume[r, e])
-                value = self._close[r, e]
-                # 'price' on a traded session is that close; a halt walks back (general path)
-                if field == "close" or value == value:
-                    if self.zipline_exact:
-                        return self._engine._price(value)
-                    return float(value)
-            elif field == "volume":
-                return 0
-            elif field == "close":
-                return np.nan
+            value = self._hot_daily(r, self._cal.spot_session(ns, dt), ns, field)
+            if value is not GENERAL:
+                return value
         return self._queries.spot(r, sid, field, dt, data_frequency)
 
     def get_last_traded_dt(self, asset: Any, dt: Any, data_frequency: str) -> Any:
