@@ -68,7 +68,7 @@ __all__ = ["FLAG_CATEGORIES", "Measure", "SequentialEvaluation", "evaluate_seque
 #: The layer each OptimizationConfig flag belongs to (a record's ``category``).
 FLAG_CATEGORIES = {"asset_caching": "data", "pre_grouping": "data", "history_cache": "caching",
                    "array_returns": "engine", "bundle_pooling": "data",
-                   "persistent_workers": "execution"}
+                   "persistent_workers": "execution", "lean_results": "engine"}
 _REFERENCE = "the all-off configuration's result (every flag off)"
 
 

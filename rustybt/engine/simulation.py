@@ -57,6 +57,7 @@ class Simulation:
         benchmark_returns: pd.Series | None = None,
         progress: Callable[[int], None] | None = None,
         clock: SessionClock | None = None,
+        details: bool = True,
     ) -> None:
         self.algo = algo
         self.portal = portal
@@ -67,7 +68,9 @@ class Simulation:
         self.portfolio = Portfolio(self.ledger, sessions[0])
         self.account = Account(self.ledger)
         self.data = BarData(portal, data_frequency)
-        self.recorder = SessionRecorder(capital_base)
+        self.recorder = SessionRecorder(capital_base, details=details)
+        #: Record positions/orders/transactions per session (``run_algorithm(details=...)``).
+        self.details = details
         self.benchmark_input = benchmark_returns
         self.progress = progress
         self.session: pd.Timestamp = sessions[0]
@@ -206,8 +209,8 @@ class Simulation:
             account_control.validate(self.account.leverage, close)
         self.recorder.end_of_session(
             ledger, open_, close,
-            [o.to_dict() for o in self._orders_today.values()], self._txns_today,
-            dict(algo.recorded_vars))
+            [o.to_dict() for o in self._orders_today.values()] if self.details else [],
+            self._txns_today, dict(algo.recorded_vars))
 
     def _previous_bar(self, i: int, open_: pd.Timestamp) -> Any:
         if self.data_frequency == "daily":
@@ -241,12 +244,14 @@ class Simulation:
         data.set_bar(dt, session)
         if blotter.open_orders:
             txns, commissions, _closed = blotter.get_transactions(data)
+            details = self.details
             for txn in txns:
                 self.ledger.process_transaction(txn)
-                self._txns_today.append(txn.to_dict())
-                order = blotter.orders[txn.order_id] if txn.order_id else None
-                if order is not None:
-                    self._orders_today[order.id] = order
+                if details:
+                    self._txns_today.append(txn.to_dict())
+                    order = blotter.orders[txn.order_id] if txn.order_id else None
+                    if order is not None:
+                        self._orders_today[order.id] = order
             for asset, cost in commissions:
                 self.ledger.process_commission(asset, cost)
         algo.handle_data(data)
@@ -263,8 +268,9 @@ class Simulation:
 
     def _collect_new_orders(self) -> None:
         blotter = self.algo.blotter
-        for order in blotter.new_orders:
-            self._orders_today[order.id] = order
+        if self.details:
+            for order in blotter.new_orders:
+                self._orders_today[order.id] = order
         blotter.new_orders = []
 
     def _close_expired(self, session: pd.Timestamp, close: pd.Timestamp) -> None:
@@ -272,19 +278,28 @@ class Simulation:
         spot_dt: Any = session if self.data_frequency == "daily" else close
 
         auto_close = self._auto_close
+        last = self.sessions[-1]
+        expiring = []
+        for asset in (*ledger.positions, *blotter.open_orders):
+            acd = auto_close.get(asset, _MISSING)
+            if acd is _MISSING:  # first sight: None unless it auto-closes inside the run
+                acd = getattr(asset, "auto_close_date", None)
+                acd = None if acd is None else acd.tz_localize(None)
+                acd = auto_close[asset] = acd if acd is not None and acd <= last else None
+            if acd is not None and acd <= session:
+                expiring.append(asset)
+        if not expiring:  # the common case: one dict lookup per held or ordered asset
+            return
 
         def expired(asset: Any) -> bool:
-            acd = auto_close.get(asset, _MISSING)
-            if acd is _MISSING:
-                acd = getattr(asset, "auto_close_date", None)
-                acd = auto_close[asset] = None if acd is None else acd.tz_localize(None)
+            acd = auto_close.get(asset)
             return acd is not None and acd <= session
 
         for asset in [a for a in ledger.positions if expired(a)]:
             price = self.portal.get_scalar_asset_spot_value(asset, "price", spot_dt,
                                                             self.data_frequency)
             txn = ledger.close_position(asset, close, float(price))
-            if txn is not None:
+            if txn is not None and self.details:
                 self._txns_today.append(txn.to_dict())
         for asset in [a for a in blotter.open_orders if expired(a)]:
             blotter.cancel_all_orders_for_asset(asset)

@@ -21,7 +21,11 @@ framework compares against; ``tests/optimization/test_config.py`` checks this):
 - ``bundle_pooling``: the portal comes from the process's
   :class:`~rustybt.optimization.pool.BundleConnectionPool` (off: a fresh portal per trial);
 - ``persistent_workers``: executors with worker processes keep them across trials (off: a
-  worker per trial); the serial executor is always persistent.
+  worker per trial); the serial executor is always persistent;
+- ``lean_results``: an :class:`AlgorithmWorkload`'s trial runs the engine with
+  ``run_algorithm(details=False)``: its results frame has every column but the per-session
+  ``positions``/``orders``/``transactions`` lists, which no objective reads (off: the full
+  frame, as ``rustybt run`` writes it).
 
 :meth:`OptimizationConfig.from_env` reads ``RUSTYBT_CACHE_SIZE_GB``, ``RUSTYBT_LRU_SIZE``,
 ``RUSTYBT_LRU_MB``, ``RUSTYBT_PERMANENT_WINDOWS`` (``20,50,200``) and ``RUSTYBT_OPT_<FLAG>``
@@ -46,7 +50,7 @@ __all__ = ["FLAGS", "OptimizationConfig"]
 
 #: The optimization switches, in the order the docs list them.
 FLAGS = ("asset_caching", "pre_grouping", "history_cache", "array_returns",
-         "bundle_pooling", "persistent_workers")
+         "bundle_pooling", "persistent_workers", "lean_results")
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -63,6 +67,7 @@ class OptimizationConfig:
         array_returns: Tell strategies they may use ``return_type='array'``.
         bundle_pooling: Take portals from the process's BundleConnectionPool.
         persistent_workers: Keep worker processes across trials.
+        lean_results: Run engine trials without the per-session positions/orders/transactions.
         cache_size_gb: Memory limit of :class:`PreGroupedData` (GB of 2**30 bytes).
         lru_size: Entries of the HistoryCache's LRU tier, at most.
         lru_mb: Memory of the HistoryCache's LRU tier, at most (MiB of 2**20 bytes, per
@@ -76,6 +81,7 @@ class OptimizationConfig:
     array_returns: bool = True
     bundle_pooling: bool = True
     persistent_workers: bool = True
+    lean_results: bool = True
     cache_size_gb: float = 2.0
     lru_size: int = 1_000_000
     lru_mb: int = 512

@@ -238,7 +238,7 @@ class AlgorithmWorkload(Workload):
         self._hit_rate = None
         perf = run_algorithm(start, end, capital_base=self.capital_base,
                              data_portal=self._portal, data_frequency=self.data_frequency,
-                             params=params, **hooks)
+                             params=params, details=not self.config.lean_results, **hooks)
         if cache is not None:
             hits, misses = cache.hits - before[0], cache.misses - before[1]
             self._hit_rate = hits / (hits + misses) if hits + misses else None

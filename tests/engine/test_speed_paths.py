@@ -270,3 +270,17 @@ def test_results_keep_recorded_variables_and_typed_columns(tmp_path: Path) -> No
     assert perf["period_label"].iloc[0] == SESSIONS[5].strftime("%Y-%m")
     assert perf["positions"].iloc[-1][0]["amount"] > 0
     assert list(perf.index) == list(SESSIONS[5:13])
+
+
+def test_a_run_without_details_has_every_other_column_equal(tmp_path: Path) -> None:
+    """``details=False`` (an optimizer's trials) drops the positions/orders/transactions
+    columns and nothing else: every other value is the full run's."""
+    portal = ArrowDataPortal(_bundle(tmp_path))
+    full = run_algorithm(SESSIONS[5], SESSIONS[40], None, _orders_all, capital_base=1e5,
+                         data_portal=portal)
+    lean = run_algorithm(SESSIONS[5], SESSIONS[40], None, _orders_all, capital_base=1e5,
+                         data_portal=portal, details=False)
+    nested = ["positions", "orders", "transactions"]
+    assert sum(len(t) for t in full["transactions"]) > 0
+    assert not set(nested) & set(lean.columns)
+    pd.testing.assert_frame_equal(lean, full.drop(columns=nested))

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -175,6 +176,20 @@ def test_bundle_pooling_off_opens_a_fresh_portal_per_trial(opt_root: Path) -> No
             portals.append(workload._portal)
         assert (portals[0] is portals[1]) == pooling
         assert pool.opened - opened <= 1 if pooling else pool.opened == opened
+
+
+def test_lean_results_drop_only_the_per_session_lists(opt_root: Path) -> None:
+    start, end = start_end()
+    frames = {}
+    for lean in (False, True):
+        workload = AlgorithmWorkload(dma_hooks, "opt", start, end, root=opt_root,
+                                     config=OptimizationConfig(lean_results=lean))
+        workload.setup()
+        _metrics, frames[lean] = workload.run_detailed({"short": 5, "long": 20})
+    nested = ["positions", "orders", "transactions"]
+    assert set(nested) <= set(frames[False].columns)
+    assert not set(nested) & set(frames[True].columns)
+    pd.testing.assert_frame_equal(frames[True], frames[False].drop(columns=nested))
 
 
 def test_pooled_portal_stays_uncached_for_other_workloads(opt_root: Path) -> None:
