@@ -3,7 +3,10 @@
 It reads market data only through :class:`rustybt.data.portal.protocol.DataPortalLike`
 (``get_spot_value``, ``get_history_window``, ...), so any zipline-shaped portal works; when the
 portal also has :meth:`rustybt.ArrowDataPortal.history`, ``data.history`` goes straight to it,
-so ``return_type='array'`` is the portal's zero-copy view.
+so ``return_type='array'`` is the portal's zero-copy view; when it has
+:meth:`rustybt.ArrowDataPortal.hot_daily_spots`, daily close/price/volume are read through it
+with the session resolved once per bar (values identical: the portal's own lookup is the same
+function; anything it cannot answer goes through ``get_scalar_asset_spot_value``).
 
 Which bar "now" is: in daily mode, during the bar, the current session's bar (the bar closes at
 the session close, when ``handle_data`` runs); in minute mode, the current minute. In
