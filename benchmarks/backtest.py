@@ -81,12 +81,13 @@ PROFILE_TOP = 15
 # -- data -----------------------------------------------------------------------------------
 def build_bundle(root: Path, n_assets: int, start: str, end: str, name: str) -> Any:
     """A cent-precision random-walk bundle covering ``start``..``end`` plus 80 warm-up sessions."""
-    import exchange_calendars as xcals
-
+    from rustybt.calendars import covering_calendar
     from rustybt.testing import BundleSpec, make_bundle, walk_ohlcv
     from rustybt.testing.spec import session_span
 
-    cal = xcals.get_calendar("XNYS")
+    # rustybt's cached calendar (the one the engine asks for), not another exchange-calendars
+    # build of its default 20 years
+    cal = covering_calendar("XNYS", pd.Timestamp(start) - pd.Timedelta(200, "D"), end)
     first = cal.sessions_window(pd.Timestamp(start), -81)[0]
     n = len(cal.sessions_in_range(first, pd.Timestamp(end)))
     sessions = session_span(n, first, "XNYS")

@@ -12,8 +12,9 @@ environment section.
 
 ``--quick`` runs small sizes and leaves to the full run what costs more to start than to
 measure: Ray, backtrader and vectorbt (optimization) and the 500-asset rebalance (backtest);
-the page says so where they would be. The zipline worlds (bcolz) of the run's bundles are
-written once into a cache folder of the scratch directory (``--zipline-cache``).
+the page says so where they would be. backtest.py writes each zipline world (bcolz) once per
+bundle version into a cache folder of the scratch directory (its ``--zipline-cache``), which
+all its zipline processes open.
 
     .venv/bin/python benchmarks/suite.py --quick     # < 5 minutes on 2 cores (see below)
     .venv/bin/python benchmarks/suite.py             # the production sizes (long)
@@ -133,7 +134,7 @@ class Suite:
         #: fresh processes per measurement of the init sections (their median)
         self.repeats = 1 if args.quick else 3
         self.command = " ".join([".venv/bin/python benchmarks/suite.py", *args.argv])
-        #: zipline worlds, one per bundle version, shared by the run's scripts
+        #: zipline worlds, one per bundle version (backtest.py's ``--zipline-cache``)
         self.zipline_cache = work / "zipline-worlds"
 
     def flags(self, *extra: str, zipline: str | None = "--no-zipline") -> list[str]:

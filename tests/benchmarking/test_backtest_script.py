@@ -2,7 +2,7 @@
 
 The workers run in this process (``run_child`` replaced by the script's own ``main`` in worker
 mode: the same code a fresh process runs, without the interpreter start), rustybt only, on a
-10-asset bundle of a few weeks, so the test takes seconds; the script's figures are checked
+10-asset bundle of two weeks, so the test takes seconds; the script's figures are checked
 for shape and consistency, never for speed.
 """
 
@@ -19,7 +19,7 @@ from script_support import load_script
 
 from rustybt.benchmarking.docfigures import read_between_markers
 
-ARGS = ["--no-zipline", "--skip-rebalance", "--skip-minute", "--dma-end", "2018-04-13",
+ARGS = ["--no-zipline", "--skip-rebalance", "--skip-minute", "--dma-end", "2018-03-29",
         "--repeats", "1"]
 
 
@@ -61,7 +61,7 @@ def test_report_has_every_figure_and_identical_transactions(bt, monkeypatch, tmp
     arr, frame = tables["dma"]
     assert (arr["engine"], frame["engine"]) == ("rustybt (array)", "rustybt (dataframe)")
     for row in (arr, frame):
-        assert row["sessions"] == 21 and row["bars"] == 21  # 2018-03-15..2018-04-13
+        assert row["sessions"] == 11 and row["bars"] == 11  # 2018-03-15..2018-03-29
         assert 0 < row["history"] < row["wall"] and 0 < row["strategy"] < row["wall"]
         assert row["cpu"] > 0 and row["warm"] > 0 and row["warm_history"] > 0
         assert row["rss_mb"] > 10 and row["vs_zipline"] is None  # no zipline: no ratio
@@ -74,7 +74,7 @@ def test_report_has_every_figure_and_identical_transactions(bt, monkeypatch, tmp
     own = [r["own_s"] for r in profile]
     assert own == sorted(own, reverse=True) and all(0 <= r["own_share"] <= 1 for r in profile)
     text = md.read_text()
-    assert "### dual moving average 20/50, 10 assets, 2018-03-15..2018-04-13 (21 sessions" in text
+    assert "### dual moving average 20/50, 10 assets, 2018-03-15..2018-03-29 (11 sessions" in text
     assert "| engine | first s | cpu s | again s | history s (again) |" in text
     assert f"| rustybt (array) | {arr['wall']:.3f} | {arr['cpu']:.3f} |" in text
     assert "against rustybt (array), " in text and "rustybt (dataframe) yes." in text
