@@ -33,8 +33,8 @@ with statistical confidence and uses at most ``max_memory_increase`` more memory
   interleaved pairs against a recorded baseline file; ``benchmarks/gate.py`` runs it).
 
 The package is lazy (PEP 562): ``from rustybt.benchmarking import X`` imports ``X``'s module on
-first use, so a benchmark script that imports only :mod:`~rustybt.benchmarking.tables` (every
-one does, and every one of its worker processes) does not pay for scipy and matplotlib.
+first use, so importing :mod:`~rustybt.benchmarking.tables` alone (every benchmark script and
+its worker processes do) costs neither scipy nor matplotlib.
 """
 
 import importlib
@@ -186,7 +186,9 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
+    """The module's names, the lazy ones included."""
     return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ALTERNATIVE_STATUSES",
