@@ -49,6 +49,9 @@ def test_built_once_then_opened_with_the_same_windows(world: Any, tmp_path: Path
 
 
 def test_opening_an_incomplete_world_names_the_missing_file(world: Any, tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"assets-\d+\.sqlite is missing: .* not a "
-                       r"complete zipline world of bundle compat \(version "):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"assets-\d+\.sqlite is missing: .* not a "
+        r"complete zipline world of bundle compat \(version ",
+    ):
         open_zipline_world(world.bundle, tmp_path)
