@@ -1,6 +1,7 @@
 """Benchmark: whole backtests in rustybt's engine and in zipline-reloaded, side by side.
 
-Workloads (each engine in its own fresh process, so peak RSS is honest):
+Workloads (each engine in its own fresh process, so peak RSS is honest; the strategies are in
+``bt_strategies.py``, one definition run by both engines):
 
 - ``dma``: the dual moving average (20/50 sessions) on 10 assets, 2018-03-15..2022-12-30 daily,
   zero commission and zero slippage: rustybt with ``history(..., return_type='array')``,
@@ -18,8 +19,23 @@ arithmetic, peak RSS; then ratios (zipline / rustybt) and, for rustybt 'array', 
 table of where the framework's time goes and the framework : strategy ratio (the PRD's
 overhead:computation, 74:1 in its baseline, target < 5:1).
 
+zipline's world (bcolz) is written once per bundle version into ``--zipline-cache`` (default:
+under ``--root``; :func:`rustybt.compat.zipline.world_cache.cached_zipline_world`) and opened
+by every zipline process, outside what is timed; peak RSS is counted from the start of the
+first backtest of a process (Linux: the peak is reset there), so writing the world is not in
+zipline's figure.
+
     .venv/bin/python benchmarks/backtest.py --quick     # ~1-2 minutes: 1 year, 1 repeat
     .venv/bin/python benchmarks/backtest.py             # the figures of the engine issue
+
+Output (``rustybt.benchmarking.tables``; built in ``bt_tables.py``): one report ``backtest``
+whose tables are the engines of each workload (``dma``, ``rebalance``, ``minute``) and the
+cProfile table (``profile``); the identical-transactions verdicts, framework : strategy and
+time per bar are text paragraphs (the verdicts also in ``data.identical_transactions``).
+``--json``, ``--markdown`` and ``--update-doc FILE`` (between
+``<!-- BENCHMARK:backtest:START/END -->``, or ``--marker NAME``) as every script has. Exit
+status 1 when an engine's transactions differ from rustybt (array)'s (after writing the
+report, which names the first difference).
 """
 
 from __future__ import annotations
@@ -30,7 +46,6 @@ import io
 import json
 import os
 import pstats
-import resource
 import statistics
 import subprocess
 import sys
@@ -43,22 +58,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
 
-DMA_START, DMA_END = "2018-03-15", "2022-12-30"
+from bt_strategies import STRATEGIES, Clock  # noqa: E402
+from bt_tables import (  # noqa: E402
+    engines_table,
+    overhead_text,
+    profile_table,
+    transactions_text,
+)
+
+from rustybt.benchmarking.tables import ScriptReport, add_output_flags, emit  # noqa: E402
+
+DMA_START, DMA_END, DMA_END_QUICK = "2018-03-15", "2022-12-30", "2019-03-15"
 MINUTE_START, MINUTE_END, MINUTE_END_QUICK = "2019-01-02", "2019-03-29", "2019-01-08"
+PROFILE_TOP = 15
 
 
 # -- data -----------------------------------------------------------------------------------
 def build_bundle(root: Path, n_assets: int, start: str, end: str, name: str) -> Any:
     """A cent-precision random-walk bundle covering ``start``..``end`` plus 80 warm-up sessions."""
-    import exchange_calendars as xcals
-
+    from rustybt.calendars import covering_calendar
     from rustybt.testing import BundleSpec, make_bundle, walk_ohlcv
     from rustybt.testing.spec import session_span
 
-    cal = xcals.get_calendar("XNYS")
+    # rustybt's cached calendar (the one the engine asks for), not another exchange-calendars
+    # build of its default 20 years
+    cal = covering_calendar("XNYS", pd.Timestamp(start) - pd.Timedelta(200, "D"), end)
     first = cal.sessions_window(pd.Timestamp(start), -81)[0]
     n = len(cal.sessions_in_range(first, pd.Timestamp(end)))
     sessions = session_span(n, first, "XNYS")
@@ -109,116 +138,21 @@ def build_minute_bundle(root: Path, n_assets: int, start: str, end: str, name: s
     return make_bundle(root, BundleSpec.from_bars(daily, minute=minute), name=name)
 
 
-# -- strategies (one definition, run by both engines) -----------------------------------------
-class Clock:
-    """Seconds spent in history() and in the strategy's own arithmetic."""
-
-    history = 0.0
-    strategy = 0.0
-
-
-def dma(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, Any]:
-    """initialize/handle_data of the 20/50 dual moving average."""
-    perf = time.perf_counter
-
-    def initialize(context: Any) -> None:
-        context.assets = [api.sid(s) for s in range(n_assets)]
-        api.set_commission(api.commission.PerShare(cost=0.0))
-        api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
-
-    def handle_data(context: Any, data: Any) -> None:
-        t0 = perf()
-        if return_type is None:
-            hist = data.history(context.assets, "price", 50, "1d")
-        else:
-            hist = data.history(context.assets, "price", 50, "1d", return_type=return_type)
-        t1 = perf()
-        if return_type == "array":
-            long_ = hist.mean(axis=0)
-            short = hist[-20:].mean(axis=0)
-            longs = short > long_
-            t2 = perf()
-            weight = 1.0 / len(context.assets)
-            for j, asset in enumerate(context.assets):
-                api.order_target_percent(asset, weight if longs[j] else 0.0)
-        else:
-            long_s = hist.mean()
-            short_s = hist.iloc[-20:].mean()
-            longs_s = short_s > long_s
-            t2 = perf()
-            weight = 1.0 / len(context.assets)
-            for asset in context.assets:
-                api.order_target_percent(asset, weight if longs_s[asset] else 0.0)
-        Clock.history += t1 - t0
-        Clock.strategy += t2 - t1
-
-    return initialize, handle_data
-
-
-def rebalance(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, Any]:
-    """Monthly: hold the 50 best 60-session momentum assets, equal weight."""
-    perf = time.perf_counter
-
-    def initialize(context: Any) -> None:
-        context.assets = [api.sid(s) for s in range(n_assets)]
-        api.set_commission(api.commission.PerShare(cost=0.0))
-        api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
-        api.schedule_function(monthly, api.date_rules.month_start())
-
-    def monthly(context: Any, data: Any) -> None:
-        t0 = perf()
-        kw = {} if return_type is None else {"return_type": return_type}
-        hist = data.history(context.assets, "price", 61, "1d", **kw)
-        t1 = perf()
-        values = np.asarray(hist)
-        momentum = values[-1] / values[0] - 1.0
-        keep = set(np.argsort(-momentum)[:50].tolist())
-        t2 = perf()
-        for j, asset in enumerate(context.assets):
-            api.order_target_percent(asset, 1.0 / 50 if j in keep else 0.0)
-        Clock.history += t1 - t0
-        Clock.strategy += t2 - t1
-
-    return initialize, None
-
-
-def dma_minute(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, Any]:
-    """The 20/50 dual moving average on minute bars; orders only when an asset's signal flips."""
-    perf = time.perf_counter
-
-    def initialize(context: Any) -> None:
-        context.assets = [api.sid(s) for s in range(n_assets)]
-        context.long = [None] * n_assets
-        api.set_commission(api.commission.PerShare(cost=0.0))
-        api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
-
-    def handle_data(context: Any, data: Any) -> None:
-        t0 = perf()
-        if return_type is None:
-            hist = data.history(context.assets, "price", 50, "1m")
-        else:
-            hist = data.history(context.assets, "price", 50, "1m", return_type=return_type)
-        t1 = perf()
-        values = hist if return_type == "array" else hist.to_numpy()
-        longs = (values[-20:].mean(axis=0) > values.mean(axis=0)).tolist()
-        t2 = perf()
-        weight = 1.0 / len(context.assets)
-        for j, asset in enumerate(context.assets):
-            if longs[j] != context.long[j]:
-                context.long[j] = longs[j]
-                api.order_target_percent(asset, weight if longs[j] else 0.0)
-        Clock.history += t1 - t0
-        Clock.strategy += t2 - t1
-
-    return initialize, handle_data
-
-
-STRATEGIES = {"dma": dma, "rebalance": rebalance, "minute": dma_minute}
-
-
 # -- one run in a fresh process ---------------------------------------------------------------
+def _profile_rows(prof: cProfile.Profile) -> dict[str, Any]:
+    """The profile's total and its top functions by own time, as JSON-ready rows."""
+    from rustybt.benchmarking import top_functions, total_time
+
+    stats = pstats.Stats(prof, stream=io.StringIO())
+    return {"total_s": total_time(stats), "functions": [
+        {"function": f.key[2], "location": f.location, "calls": f.calls_text,
+         "own_s": f.own_time, "own_share": f.own_share, "cumulative_s": f.cumulative_time,
+         "cumulative_share": f.cumulative_share}
+        for f in top_functions(stats, PROFILE_TOP, by="own")]}
+
+
 def worker(args: argparse.Namespace) -> None:
-    """Run one engine once; print a JSON line with the measurements."""
+    """Run one engine once (and again, unless profiling); print a JSON line of measurements."""
     warnings.simplefilter("ignore")
     from rustybt import load
 
@@ -226,7 +160,6 @@ def worker(args: argparse.Namespace) -> None:
     make = STRATEGIES[args.workload]
     start, end = pd.Timestamp(args.start), pd.Timestamp(args.end)
     rt = None if args.return_type == "none" else args.return_type
-    profile_text = ""
     if args.engine == "rustybt":
         import rustybt.api as api
         from rustybt import ArrowDataPortal, run_algorithm
@@ -240,11 +173,9 @@ def worker(args: argparse.Namespace) -> None:
         from zipline.algorithm import TradingAlgorithm
         from zipline.finance.trading import SimulationParameters
 
-        from rustybt.compat.zipline.reference import build_zipline_world
+        from rustybt.compat.zipline.world_cache import cached_zipline_world
 
-        # a fresh directory per process: zipline's writers refuse an existing world
-        world = build_zipline_world(
-            bundle, Path(args.root) / f"zipline-{args.workload}-{os.getpid()}")
+        world = cached_zipline_world(bundle, args.zipline_cache)
         init, handle = make(api, args.assets, None)
         sessions = world.calendar.sessions_in_range(start, end)
         bench = pd.Series(0.0, index=pd.DatetimeIndex(sessions).tz_localize("UTC"))
@@ -258,16 +189,17 @@ def worker(args: argparse.Namespace) -> None:
                                     trading_calendar=world.calendar, initialize=init,
                                     handle_data=handle, benchmark_returns=bench)
             return algo.run()
+    from rustybt.benchmarking.runner import _peak_rss, _reset_peak_rss
+
     Clock.history = Clock.strategy = 0.0
+    reset = _reset_peak_rss()  # Linux: the peak from here on (module notes)
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    if args.profile:
+    if args.profile:  # only the profile is used: no second run
         prof = cProfile.Profile()
-        perf = prof.runcall(run)
-        stream = io.StringIO()
-        pstats.Stats(prof, stream=stream).sort_stats("tottime").print_stats(15)
-        profile_text = stream.getvalue()
-    else:
-        perf = run()
+        prof.runcall(run)
+        print(json.dumps({"profile": _profile_rows(prof)}))
+        return
+    perf = run()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     # the same backtest again in this process: what each trial of an optimization costs once
     # the process has built its calendar and mapped the bundle
@@ -276,16 +208,13 @@ def worker(args: argparse.Namespace) -> None:
     warm0 = time.perf_counter()
     run()
     warm = time.perf_counter() - warm0
-    warm_history = Clock.history
-    Clock.history, Clock.strategy = history, strategy
     txns = [(_when(d, t["dt"], args.frequency), int(getattr(t["sid"], "sid", t["sid"])),
              int(t["amount"]), round(float(t["price"]), 6))
             for d, day in perf["transactions"].items() for t in day]
     print(json.dumps({
-        "wall": wall, "cpu": cpu, "history": Clock.history, "strategy": Clock.strategy,
-        "warm": warm, "warm_history": warm_history,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "sessions": len(perf), "transactions": txns, "profile": profile_text,
+        "wall": wall, "cpu": cpu, "history": history, "strategy": strategy,
+        "warm": warm, "warm_history": Clock.history, "rss_mb": _peak_rss(reset) / 2**20,
+        "sessions": len(perf), "transactions": txns,
         "bars": len(perf) * (1 if args.frequency == "daily" else 390),
     }))
 
@@ -298,18 +227,22 @@ def _when(session: Any, dt: Any, frequency: str) -> str:
     return str(ts.tz_convert("UTC") if ts.tzinfo is not None else ts.tz_localize("UTC"))
 
 
+def run_child(argv: list[str]) -> dict[str, Any]:
+    """Run this script's worker mode in a fresh process; its JSON line."""
+    out = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True,
+                         check=False)
+    if out.returncode:
+        raise SystemExit(f"backtest worker {' '.join(argv)} failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 def spawn(args: argparse.Namespace, engine: str, return_type: str, workload: str,
           start: str, end: str, assets: int, name: str, profile: bool = False) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--worker", "--engine", engine, "--return-type",
-           return_type, "--workload", workload, "--start", start, "--end", end,
-           "--assets", str(assets), "--name", name, "--root", str(args.root),
-           "--frequency", "minute" if workload == "minute" else "daily"]
-    if profile:
-        cmd.append("--profile")
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if out.returncode:
-        raise SystemExit(f"{engine} run failed:\n{out.stderr[-3000:]}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    argv = ["--worker", "--engine", engine, "--return-type", return_type, "--workload",
+            workload, "--start", start, "--end", end, "--assets", str(assets), "--name", name,
+            "--root", str(args.root), "--zipline-cache", str(args.zipline_cache),
+            "--frequency", "minute" if workload == "minute" else "daily"]
+    return run_child([*argv, "--profile"] if profile else argv)
 
 
 def median_runs(args: argparse.Namespace, *spec: Any) -> dict[str, Any]:
@@ -322,22 +255,7 @@ def median_runs(args: argparse.Namespace, *spec: Any) -> dict[str, Any]:
     return out
 
 
-def report(label: str, rows: dict[str, dict[str, Any]], baseline: str | None) -> None:
-    print(f"\n## {label}\n")
-    print("first: the first backtest in a fresh process; again: the same backtest run again in\n"
-          "that process (an optimizer's trials); ratios are zipline / rustybt\n")
-    print(f"{'engine':<22}{'first s':>9}{'cpu s':>8}{'again s':>9}{'history s':>11}"
-          f"{'strategy s':>12}{'RSS MB':>8}{'vs zipline':>12}{'again vs':>10}")
-    base = rows.get(baseline) if baseline else None
-    for name, r in rows.items():
-        ratio = f"{base['wall'] / r['wall']:.1f}x" if base is not None else "-"
-        again = f"{base['warm'] / r['warm']:.1f}x" if base is not None else "-"
-        print(f"{name:<22}{r['wall']:>9.3f}{r['cpu']:>8.3f}{r['warm']:>9.3f}"
-              f"{r['warm_history']:>11.3f}{r['strategy']:>12.4f}{r['rss_mb']:>8.0f}{ratio:>12}"
-              f"{again:>10}")
-
-
-def main(argv: list[str] | None = None) -> None:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="1 year, 1 repeat")
     p.add_argument("--repeats", type=int, default=3)
@@ -345,7 +263,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--zipline-rebalance", action="store_true")
     p.add_argument("--skip-rebalance", action="store_true")
     p.add_argument("--skip-minute", action="store_true")
+    p.add_argument("--dma-end", default=None,
+                   help=f"last session of the dma workload (default {DMA_END}; --quick "
+                   f"{DMA_END_QUICK})")
     p.add_argument("--root", default=None)
+    p.add_argument("--zipline-cache", type=Path, default=None,
+                   help="folder of zipline worlds, one per bundle version, reused by later "
+                   "runs (default: under --root)")
+    add_output_flags(p, "backtest")
     # worker mode
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--engine", default="rustybt", help=argparse.SUPPRESS)
@@ -357,59 +282,82 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--name", default="bt-dma", help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--frequency", default="daily", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.worker:
         worker(args)
-        return
+        return 0
     warnings.simplefilter("ignore")
     if args.quick:
         args.repeats = 1
     args.root = Path(args.root or tempfile.mkdtemp(prefix="rustybt-bt-"))
-    end = "2019-03-15" if args.quick else DMA_END
-    build_bundle(args.root, 10, DMA_START, end, "bt-dma")
-    rows = {
-        "rustybt (array)": median_runs(args, "rustybt", "array", "dma", DMA_START, end, 10,
-                                       "bt-dma"),
-        "rustybt (dataframe)": median_runs(args, "rustybt", "none", "dma", DMA_START, end, 10,
-                                           "bt-dma"),
-    }
-    if not args.no_zipline:
-        rows["zipline-reloaded"] = median_runs(args, "zipline", "none", "dma", DMA_START, end,
-                                               10, "bt-dma")
-    same = {k: r["transactions"] == rows["rustybt (array)"]["transactions"]
-            for k, r in rows.items()}
-    report(f"dual moving average 20/50, 10 assets, {DMA_START}..{end} "
-           f"({rows['rustybt (array)']['sessions']} sessions), median of {args.repeats}",
-           rows, None if args.no_zipline else "zipline-reloaded")
-    print(f"\nidentical transactions: {same}")
-    prof = spawn(args, "rustybt", "array", "dma", DMA_START, end, 10, "bt-dma", profile=True)
-    arr = rows["rustybt (array)"]
-    framework = arr["wall"] - arr["strategy"]
-    print(f"\nframework : strategy = {framework / max(arr['strategy'], 1e-9):.0f} : 1 "
-          f"(strategy arithmetic {arr['strategy'] * 1e3:.1f} ms of {arr['wall']:.3f} s)")
-    print(f"per session: {arr['wall'] / arr['sessions'] * 1e6:.0f} µs first run, "
-          f"{arr['warm'] / arr['sessions'] * 1e6:.0f} µs again")
-    print("\ncProfile of rustybt (array), top 15 by own time:\n")
-    print("\n".join(prof["profile"].splitlines()[:40]))
-    if not args.skip_rebalance:
-        years = 1 if args.quick else 10
-        r_start = "2013-01-02" if not args.quick else "2021-01-04"
-        r_end = "2022-12-30" if not args.quick else "2021-12-31"
-        n = 100 if args.quick else 500
-        build_bundle(args.root, n, r_start, r_end, "bt-rebalance")
-        rows2 = {"rustybt (array)": median_runs(args, "rustybt", "array", "rebalance", r_start,
-                                                r_end, n, "bt-rebalance")}
-        if args.zipline_rebalance and not args.no_zipline:
-            rows2["zipline-reloaded"] = median_runs(args, "zipline", "none", "rebalance",
-                                                    r_start, r_end, n, "bt-rebalance")
-        report(f"monthly rebalance, {n} assets, {years} years", rows2,
-               "zipline-reloaded" if "zipline-reloaded" in rows2 else None)
+    args.zipline_cache = args.zipline_cache or args.root / "zipline-worlds"
+    report = ScriptReport("backtest")
+    load = os.getloadavg()[0]
+    report.text(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at the start; "
+                f"median of {args.repeats} fresh process(es) per engine.")
+    report.data.update(cpus=os.cpu_count(), load_average=load, quick=args.quick,
+                       repeats=args.repeats)
+    same = dma_benchmark(report, args)
+    if args.skip_rebalance:
+        report.text("Monthly rebalance (500 assets, 10 years): not run (--skip-rebalance).")
+    else:
+        rebalance_benchmark(report, args)
     if not args.skip_minute:
-        minute_benchmark(args)
+        same = minute_benchmark(report, args) and same
+    emit(report, args)
+    if not same:
+        print("backtest.py: an engine's transactions differ from rustybt (array)'s (the "
+              "report's 'Identical transactions' paragraphs name the first difference)",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
-def minute_benchmark(args: argparse.Namespace) -> None:
-    """The minute variant: rustybt ('array', 'dataframe') and zipline, side by side."""
+def _zipline_baseline(args: argparse.Namespace) -> str | None:
+    return None if args.no_zipline else "zipline-reloaded"
+
+
+def dma_benchmark(report: ScriptReport, args: argparse.Namespace) -> bool:
+    """The daily dual moving average, its profile; whether the transactions are identical."""
+    end = args.dma_end or (DMA_END_QUICK if args.quick else DMA_END)
+    build_bundle(args.root, 10, DMA_START, end, "bt-dma")
+    spec = ("dma", DMA_START, end, 10, "bt-dma")
+    rows = {"rustybt (array)": median_runs(args, "rustybt", "array", *spec),
+            "rustybt (dataframe)": median_runs(args, "rustybt", "none", *spec)}
+    if not args.no_zipline:
+        rows["zipline-reloaded"] = median_runs(args, "zipline", "none", *spec)
+    arr = rows["rustybt (array)"]
+    engines_table(report, "dma", f"dual moving average 20/50, 10 assets, {DMA_START}..{end} "
+                  f"({arr['sessions']} sessions, daily)", rows, _zipline_baseline(args))
+    same = transactions_text(report, "dma", rows)
+    overhead_text(report, arr, "session", arr["sessions"])
+    prof = spawn(args, "rustybt", "array", *spec, profile=True)
+    profile_table(report, prof["profile"], PROFILE_TOP)
+    return same
+
+
+def rebalance_benchmark(report: ScriptReport, args: argparse.Namespace) -> None:
+    """Monthly rebalance of 500 assets (100 with --quick) over 10 years (1)."""
+    years = 1 if args.quick else 10
+    r_start, r_end = ("2021-01-04", "2021-12-31") if args.quick else ("2013-01-02",
+                                                                       "2022-12-30")
+    n = 100 if args.quick else 500
+    build_bundle(args.root, n, r_start, r_end, "bt-rebalance")
+    spec = ("rebalance", r_start, r_end, n, "bt-rebalance")
+    rows = {"rustybt (array)": median_runs(args, "rustybt", "array", *spec)}
+    if args.zipline_rebalance and not args.no_zipline:
+        rows["zipline-reloaded"] = median_runs(args, "zipline", "none", *spec)
+    engines_table(report, "rebalance", f"monthly rebalance, {n} assets, {years} years", rows,
+                  "zipline-reloaded" if "zipline-reloaded" in rows else None)
+
+
+def minute_benchmark(report: ScriptReport, args: argparse.Namespace) -> bool:
+    """The minute variant: rustybt ('array', 'dataframe') and zipline, side by side; whether
+    the transactions are identical."""
     n = 3 if args.quick else 5
     end = MINUTE_END_QUICK if args.quick else MINUTE_END
     build_minute_bundle(args.root, n, MINUTE_START, end, "bt-minute")
@@ -421,14 +369,13 @@ def minute_benchmark(args: argparse.Namespace) -> None:
     if not args.no_zipline:
         rows["zipline-reloaded"] = median_runs(args, "zipline", "none", *spec)
     arr = rows["rustybt (array)"]
-    report(f"minute dual moving average 20/50, {n} assets, {MINUTE_START}..{end} "
-           f"({arr['sessions']} sessions, {arr['bars']} minutes), median of {args.repeats}",
-           rows, None if args.no_zipline else "zipline-reloaded")
-    same = {k: r["transactions"] == arr["transactions"] for k, r in rows.items()}
-    print(f"\nidentical transactions: {same} ({len(arr['transactions'])} each)")
-    print(f"per minute bar: {arr['wall'] / arr['bars'] * 1e6:.0f} µs first run, "
-          f"{arr['warm'] / arr['bars'] * 1e6:.0f} µs again")
+    engines_table(report, "minute", f"minute dual moving average 20/50, {n} assets, "
+                  f"{MINUTE_START}..{end} ({arr['sessions']} sessions, {arr['bars']} minutes)",
+                  rows, _zipline_baseline(args))
+    same = transactions_text(report, "minute", rows)
+    overhead_text(report, arr, "minute bar", arr["bars"])
+    return same
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -159,6 +159,9 @@ def engine_grid(report: ScriptReport, root: Path, end: str, n_trials: int | None
     out["flags off x2"] = _row(result, wall, executor)
     if ray_trials:
         out.update(_ray_grid(report, root, end, ray_trials))
+    else:
+        report.text("Ray: not run (--ray-trials 0; the suite's --quick leaves Ray to the full "
+                    "run).")
     for label, row in out.items():  # every backend and flag set: the same trials, metrics
         part = row["frame"][COLS]
         pd.testing.assert_frame_equal(full.iloc[:len(part)], part, obj=label)
@@ -408,8 +411,12 @@ def main(argv: list[str] | None = None) -> None:
         zl = zipline_sample(root, bundle, end, samples)
         if zl is None:
             report.text("zipline-reloaded: not installed, not run.")
-    bt, vb = (None, None) if args.no_rivals else rivals(report, bundle, end,
-                                                        args.backtrader_samples)
+    if args.no_rivals:
+        bt = vb = None
+        report.text("backtrader and vectorbt: not run (--no-rivals; the suite's --quick leaves "
+                    "them to the full run).")
+    else:
+        bt, vb = rivals(report, bundle, end, args.backtrader_samples)
     rivals_table(report, per100, zl, samples, bt, vb)
 
     report.log("\nthe same grid as a function over a Polars frame ...")

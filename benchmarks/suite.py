@@ -6,18 +6,25 @@ adds the initialisation benchmarks of ``_initbench.py`` (batch initialisation wi
 10/100/500 assets, worker initialisation with the optimization flags off and on), and writes
 every table into docs/performance/characteristics.md between its ``BENCHMARK:suite.<name>``
 markers (:func:`rustybt.benchmarking.update_between_markers`), with the machine, the date and
-the command. No figure on that page is typed by hand.
+the command. No figure on that page is typed by hand. Each section's wall and CPU seconds
+(this process and its finished children: ``getrusage``) are printed and recorded in the
+environment section.
 
-    .venv/bin/python benchmarks/suite.py --quick     # < 5 minutes on 2 cores
+``--quick`` runs small sizes and leaves to the full run what costs more to start than to
+measure: Ray, backtrader and vectorbt (optimization) and the 500-asset rebalance (backtest);
+the page says so where they would be. backtest.py writes each zipline world (bcolz) once per
+bundle version into a cache folder of the scratch directory (its ``--zipline-cache``), which
+all its zipline processes open.
+
+    .venv/bin/python benchmarks/suite.py --quick     # < 5 minutes on 2 cores (see below)
     .venv/bin/python benchmarks/suite.py             # the production sizes (long)
     .venv/bin/python benchmarks/suite.py --only history --only batch-init
 
-Adapters: a script with the output harness's flags (:mod:`rustybt.benchmarking.tables`:
-history, ingest, sql, compat, optimization) writes its own Markdown (``--markdown``), which the
-section is, verbatim (history adds a table of its ``--json``'s HistoryCache verdicts); a
-script without them (backtest, until it adopts the harness: detected from its ``--help``) is
-kept as its console output in a ``text`` block; gate's ``--json`` and the initialisation
-benchmarks are rendered here (:func:`table`). A section whose command fails is written as *not
+Adapters: every benchmark script has the output harness's flags
+(:mod:`rustybt.benchmarking.tables`): history, ingest, sql, compat, backtest and optimization
+write their own Markdown (``--markdown``), which the section is, verbatim (history adds a table
+of its ``--json``'s HistoryCache verdicts); gate's ``--json`` and the initialisation benchmarks
+are rendered here (:func:`table`). A section whose command fails is written as *not
 measured in this run* with the error, and the suite exits 1: a stale figure never stays on the
 page looking current.
 """
@@ -71,13 +78,6 @@ def run_script(script: str, args: Sequence[str],
         raise SectionFailed(f"`{script} {' '.join(args)}` exited {proc.returncode}:\n"
                             f"{proc.stderr.strip()[-1500:]}")
     return proc
-
-
-def has_flag(script: str, flag: str) -> bool:
-    """Whether ``script --help`` lists ``flag`` (scripts gain ``--json`` over time)."""
-    out = subprocess.run([sys.executable, str(HERE / script), "--help"], capture_output=True,
-                         text=True, cwd=REPO)
-    return flag in out.stdout
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -134,6 +134,8 @@ class Suite:
         #: fresh processes per measurement of the init sections (their median)
         self.repeats = 1 if args.quick else 3
         self.command = " ".join([".venv/bin/python benchmarks/suite.py", *args.argv])
+        #: zipline worlds, one per bundle version (backtest.py's ``--zipline-cache``)
+        self.zipline_cache = work / "zipline-worlds"
 
     def flags(self, *extra: str, zipline: str | None = "--no-zipline") -> list[str]:
         out = ["--quick"] if self.quick else []
@@ -215,20 +217,20 @@ class Suite:
             return "Not run (`--no-zipline`): this benchmark is the shim against zipline."
         return self.markdown("compat.py", self.flags(zipline=None))
 
-    def report_script(self, script: str, *extra: str) -> str:
-        """A script's own Markdown when it has the harness's ``--markdown`` (its ``--help``
-        says), else its console output verbatim."""
-        if has_flag(script, "--markdown"):
-            return self.markdown(script, self.flags(*extra), 3600)
-        proc = run_script(script, self.flags(*extra), 3600)
-        return "```text\n" + proc.stdout.strip() + "\n```"
-
     def backtest(self) -> str:
         # --quick: the 500-asset rebalance (rustybt alone) is left to the production run
-        return self.report_script("backtest.py", *(["--skip-rebalance"] if self.quick else []))
+        return self.markdown("backtest.py", self.flags(
+            "--zipline-cache", str(self.zipline_cache),
+            *(["--skip-rebalance"] if self.quick else [])), 3600)
 
     def optimization(self) -> str:
-        return self.report_script("optimization.py")
+        if not self.quick:
+            return self.markdown("optimization.py", self.flags(), 3600)
+        # --quick: ray.init and the rivals' imports cost more than the rest of the section
+        return ("`--quick`: Ray, backtrader and vectorbt are left to the full run "
+                "(`make bench`); their rows are not measured here.\n\n"
+                + self.markdown("optimization.py", self.flags("--ray-trials", "0",
+                                                              "--no-rivals"), 3600))
 
     def decisions(self) -> str:
         """The sequential evaluation of the optimization flags, its records and charts."""
@@ -273,7 +275,7 @@ class Suite:
                         ["name", "what", "speedup", "recorded", "floor", "passed"],
                         ["check", "what", "speedup now", "recorded", "floor (−10 %)", "ok"]))
 
-    def environment(self, seconds: float, sections: list[str]) -> str:
+    def environment(self, seconds: float, times: dict[str, tuple[float, float]]) -> str:
         import numpy as np
         import pandas as pd
         import pyarrow as pa
@@ -293,7 +295,9 @@ class Suite:
             f"- Python {platform.python_version()}, NumPy {np.__version__}, pandas "
             f"{pd.__version__}, pyarrow {pa.__version__}, zipline-reloaded {zl}",
             f"- mode: {'--quick (small sizes)' if self.quick else 'production sizes'}; "
-            f"sections run: {', '.join(sections)}; {seconds / 60:.1f} minutes in all",
+            f"sections run: {', '.join(times)}; {seconds / 60:.1f} minutes in all",
+            "- seconds per section, wall / CPU (this process and its children): "
+            + ", ".join(f"{name} {wall:.0f} / {cpu:.0f}" for name, (wall, cpu) in times.items()),
         ])
 
 
@@ -307,6 +311,15 @@ def _mem_gib() -> float:
     import psutil
 
     return float(psutil.virtual_memory().total) / 2**30
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its finished children so far."""
+    import resource
+
+    own, kids = (resource.getrusage(resource.RUSAGE_SELF),
+                 resource.getrusage(resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _load() -> float:
@@ -350,8 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.only or list(SECTIONS)
     t0 = time.perf_counter()
     failed = []
+    times: dict[str, tuple[float, float]] = {}
     for name in names:
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu_seconds()
         print(f"\n== {name}", flush=True)
         try:
             body = SECTIONS[name](suite)
@@ -361,9 +375,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"FAILED {name}: {exc}", file=sys.stderr, flush=True)
         print(body, flush=True)
         took = time.perf_counter() - started
+        times[name] = (took, _cpu_seconds() - cpu0)
+        print(f"== {name}: {took:.1f} s wall, {times[name][1]:.1f} s CPU", flush=True)
         update_between_markers(args.doc, f"suite.{name}", f"{stamp(suite.command, took)}\n\n{body}")
     update_between_markers(args.doc, "suite.environment",
-                           suite.environment(time.perf_counter() - t0, names))
+                           suite.environment(time.perf_counter() - t0, times))
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nwrote {args.doc}" + (f"; FAILED sections: {failed}" if failed else ""))

@@ -8,9 +8,12 @@ every module's imports (module level and inside functions) with ``ast``.
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import rustybt
 
@@ -187,3 +190,27 @@ def test_indicators_is_a_leaf() -> None:
                 third_party.add(node.module.split(".")[0])
     allowed_stdlib = {"__future__", "collections", "decimal", "math", "operator", "typing"}
     assert third_party - allowed_stdlib <= {"numpy", "polars", "scipy", "rustybt"}
+
+
+def test_the_benchmark_scripts_harness_loads_no_heavy_package() -> None:
+    # every benchmark script (and its worker processes) imports rustybt.benchmarking.tables:
+    # the package is lazy, so that costs neither scipy nor matplotlib
+    code = (
+        "import sys; import rustybt.benchmarking.tables; "
+        "print(sorted(m for m in ('scipy', 'matplotlib', 'rustybt.benchmarking.statistics') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_lazy_benchmarking_name_resolves_to_its_module() -> None:
+    import rustybt.benchmarking as bench
+
+    assert sorted(bench._MODULE_OF) == sorted(bench.__all__)
+    for name in bench.__all__:
+        value = getattr(bench, name)
+        module = f"rustybt.benchmarking.{bench._MODULE_OF[name]}"
+        assert value is getattr(importlib.import_module(module), name), name
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        bench.no_such_name  # noqa: B018

@@ -31,98 +31,196 @@ with statistical confidence and uses at most ``max_memory_increase`` more memory
   console, in Markdown, JSON and docs; ``--json``/``--markdown``/``--update-doc``);
 - :mod:`~rustybt.benchmarking.regression`: the CI regression gate's rule (speedups of
   interleaved pairs against a recorded baseline file; ``benchmarks/gate.py`` runs it).
+
+The package is lazy (PEP 562): ``from rustybt.benchmarking import X`` imports ``X``'s module on
+first use, so importing :mod:`~rustybt.benchmarking.tables` alone (every benchmark script and
+its worker processes do) costs neither scipy nor matplotlib.
 """
 
-from rustybt.benchmarking.charts import speedup_waterfall, time_per_configuration
-from rustybt.benchmarking.components import (
-    ALTERNATIVE_STATUSES,
-    COMPONENT_STATUSES,
-    AlternativeSolution,
-    BaselineImplementation,
-    OptimizationComponent,
-    PerformanceReport,
-)
-from rustybt.benchmarking.decisions import (
-    DEFAULT_DECISIONS_DIR,
-    STEP_STATUSES,
-    DecisionRecord,
-    render_decision,
-    write_decisions,
-)
-from rustybt.benchmarking.docfigures import read_between_markers, update_between_markers
-from rustybt.benchmarking.equivalence import (
-    EquivalenceCheck,
-    describe_tolerance,
-    first_difference,
-)
-from rustybt.benchmarking.flamegraph import FlameNode, call_tree, render_svg, write_flamegraph
-from rustybt.benchmarking.memprofile import AllocationSite, MemoryProfile, trace_memory
-from rustybt.benchmarking.models import (
-    DATASET_SIZES,
-    BenchmarkResult,
-    BenchmarkResultSet,
-    PerformanceThreshold,
-)
-from rustybt.benchmarking.profilereport import (
-    FunctionStats,
-    ProfileReport,
-    top_functions,
-    total_time,
-)
-from rustybt.benchmarking.profiling import (
-    PY_SPY_FORMATS,
-    SAMPLERS,
-    profile_backtest,
-    profile_call,
-    py_spy_executable,
-)
-from rustybt.benchmarking.regression import (
-    GateBaseline,
-    GateOutcome,
-    PairedTimes,
-    measure_pairs,
-    median_speedup,
-)
-from rustybt.benchmarking.report import (
-    CHART_FILES,
-    ReportFiles,
-    report_dict,
-    report_markdown,
-    write_report,
-)
-from rustybt.benchmarking.reportmodel import (
-    BenchmarkReport,
-    Comparison,
-    Configuration,
-    WaterfallStep,
-    format_seconds,
-    from_performance_report,
-    from_result_sets,
-    load_report_input,
-)
-from rustybt.benchmarking.runner import InterleavedRuns, environment, measure, run_interleaved
-from rustybt.benchmarking.sequential import (
-    FLAG_CATEGORIES,
-    Measure,
-    SequentialEvaluation,
-    evaluate_sequence,
-    resolve_optimizations,
-)
-from rustybt.benchmarking.statistics import (
-    Decision,
-    RatioInterval,
-    TestResult,
-    bootstrap_ratio_ci,
-    cumulative_improvement,
-    cumulative_time_ratio,
-    decide,
-    log_ratio_ci,
-    mann_whitney,
-    paired_t_test,
-    welch_t_test,
-)
-from rustybt.benchmarking.tables import Column, ScriptReport, Table, add_output_flags, emit
-from rustybt.benchmarking.workloads import DmaGrid, make_dma_grid
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
+    from rustybt.benchmarking.charts import speedup_waterfall, time_per_configuration
+    from rustybt.benchmarking.components import (
+        ALTERNATIVE_STATUSES,
+        COMPONENT_STATUSES,
+        AlternativeSolution,
+        BaselineImplementation,
+        OptimizationComponent,
+        PerformanceReport,
+    )
+    from rustybt.benchmarking.decisions import (
+        DEFAULT_DECISIONS_DIR,
+        STEP_STATUSES,
+        DecisionRecord,
+        render_decision,
+        write_decisions,
+    )
+    from rustybt.benchmarking.docfigures import read_between_markers, update_between_markers
+    from rustybt.benchmarking.equivalence import (
+        EquivalenceCheck,
+        describe_tolerance,
+        first_difference,
+    )
+    from rustybt.benchmarking.flamegraph import FlameNode, call_tree, render_svg, write_flamegraph
+    from rustybt.benchmarking.memprofile import AllocationSite, MemoryProfile, trace_memory
+    from rustybt.benchmarking.models import (
+        DATASET_SIZES,
+        BenchmarkResult,
+        BenchmarkResultSet,
+        PerformanceThreshold,
+    )
+    from rustybt.benchmarking.profilereport import (
+        FunctionStats,
+        ProfileReport,
+        top_functions,
+        total_time,
+    )
+    from rustybt.benchmarking.profiling import (
+        PY_SPY_FORMATS,
+        SAMPLERS,
+        profile_backtest,
+        profile_call,
+        py_spy_executable,
+    )
+    from rustybt.benchmarking.regression import (
+        GateBaseline,
+        GateOutcome,
+        PairedTimes,
+        measure_pairs,
+        median_speedup,
+    )
+    from rustybt.benchmarking.report import (
+        CHART_FILES,
+        ReportFiles,
+        report_dict,
+        report_markdown,
+        write_report,
+    )
+    from rustybt.benchmarking.reportmodel import (
+        BenchmarkReport,
+        Comparison,
+        Configuration,
+        WaterfallStep,
+        format_seconds,
+        from_performance_report,
+        from_result_sets,
+        load_report_input,
+    )
+    from rustybt.benchmarking.runner import InterleavedRuns, environment, measure, run_interleaved
+    from rustybt.benchmarking.sequential import (
+        FLAG_CATEGORIES,
+        Measure,
+        SequentialEvaluation,
+        evaluate_sequence,
+        resolve_optimizations,
+    )
+    from rustybt.benchmarking.statistics import (
+        Decision,
+        RatioInterval,
+        TestResult,
+        bootstrap_ratio_ci,
+        cumulative_improvement,
+        cumulative_time_ratio,
+        decide,
+        log_ratio_ci,
+        mann_whitney,
+        paired_t_test,
+        welch_t_test,
+    )
+    from rustybt.benchmarking.tables import Column, ScriptReport, Table, add_output_flags, emit
+    from rustybt.benchmarking.workloads import DmaGrid, make_dma_grid
+
+_NAMES_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "charts": ("speedup_waterfall", "time_per_configuration"),
+    "components": (
+        "ALTERNATIVE_STATUSES",
+        "COMPONENT_STATUSES",
+        "AlternativeSolution",
+        "BaselineImplementation",
+        "OptimizationComponent",
+        "PerformanceReport",
+    ),
+    "decisions": (
+        "DEFAULT_DECISIONS_DIR",
+        "STEP_STATUSES",
+        "DecisionRecord",
+        "render_decision",
+        "write_decisions",
+    ),
+    "docfigures": ("read_between_markers", "update_between_markers"),
+    "equivalence": ("EquivalenceCheck", "describe_tolerance", "first_difference"),
+    "flamegraph": ("FlameNode", "call_tree", "render_svg", "write_flamegraph"),
+    "memprofile": ("AllocationSite", "MemoryProfile", "trace_memory"),
+    "models": ("DATASET_SIZES", "BenchmarkResult", "BenchmarkResultSet", "PerformanceThreshold"),
+    "profilereport": ("FunctionStats", "ProfileReport", "top_functions", "total_time"),
+    "profiling": (
+        "PY_SPY_FORMATS",
+        "SAMPLERS",
+        "profile_backtest",
+        "profile_call",
+        "py_spy_executable",
+    ),
+    "regression": (
+        "GateBaseline",
+        "GateOutcome",
+        "PairedTimes",
+        "measure_pairs",
+        "median_speedup",
+    ),
+    "report": ("CHART_FILES", "ReportFiles", "report_dict", "report_markdown", "write_report"),
+    "reportmodel": (
+        "BenchmarkReport",
+        "Comparison",
+        "Configuration",
+        "WaterfallStep",
+        "format_seconds",
+        "from_performance_report",
+        "from_result_sets",
+        "load_report_input",
+    ),
+    "runner": ("InterleavedRuns", "environment", "measure", "run_interleaved"),
+    "sequential": (
+        "FLAG_CATEGORIES",
+        "Measure",
+        "SequentialEvaluation",
+        "evaluate_sequence",
+        "resolve_optimizations",
+    ),
+    "statistics": (
+        "Decision",
+        "RatioInterval",
+        "TestResult",
+        "bootstrap_ratio_ci",
+        "cumulative_improvement",
+        "cumulative_time_ratio",
+        "decide",
+        "log_ratio_ci",
+        "mann_whitney",
+        "paired_t_test",
+        "welch_t_test",
+    ),
+    "tables": ("Column", "ScriptReport", "Table", "add_output_flags", "emit"),
+    "workloads": ("DmaGrid", "make_dma_grid"),
+}
+_MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``name`` from its module on first use (module notes: lazy package)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazy ones included."""
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ALTERNATIVE_STATUSES",

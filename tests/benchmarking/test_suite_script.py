@@ -47,6 +47,7 @@ def test_a_section_is_written_with_its_command_and_the_machine(suite, page):
     assert "Not run (`--no-zipline`)" in body
     env = read_between_markers(page, "suite.environment")
     assert "- machine: " in env and "sections run: compat" in env
+    assert "- seconds per section, wall / CPU (this process and its children): compat " in env
     for other in ("history", "sql", "gate"):  # sections not run keep their text
         assert read_between_markers(page, f"suite.{other}") in before
 
@@ -85,22 +86,39 @@ def _suite(suite, tmp_path, monkeypatch, quick):
     monkeypatch.setattr(suite, "HERE", tmp_path)
     args = argparse.Namespace(quick=quick, no_zipline=False, argv=[], doc=tmp_path / "page.md")
     work = tmp_path / "work"
-    work.mkdir()
+    work.mkdir(exist_ok=True)
     return suite.Suite(args, work)
 
 
 def test_a_harness_script_is_rendered_from_its_own_markdown(suite, tmp_path, monkeypatch):
     (tmp_path / "tiny.py").write_text(HARNESS_SCRIPT.format(repo=str(REPO)))
-    body = _suite(suite, tmp_path, monkeypatch, quick=True).report_script("tiny.py")
+    suite_ = _suite(suite, tmp_path, monkeypatch, quick=True)
+    body = suite_.markdown("tiny.py", suite_.flags())
     assert body == "quick\n\n| case | s |\n|---|---:|\n| a | 1.23 |"  # not the console's
     assert "console only" not in body
 
 
-def test_a_script_without_the_harness_is_kept_verbatim(suite, tmp_path, monkeypatch):
-    (tmp_path / "plain.py").write_text(
-        "import argparse\nargparse.ArgumentParser().parse_args()\nprint('a  1.23')\n")
-    body = _suite(suite, tmp_path, monkeypatch, quick=False).report_script("plain.py")
-    assert body == "```text\na  1.23\n```"
+def test_quick_leaves_ray_the_rivals_and_the_rebalance_to_the_full_run(suite, tmp_path,
+                                                                       monkeypatch):
+    calls = []
+
+    def markdown(self, script, args, timeout=1800):
+        calls.append((script, list(args)))
+        return "body"
+
+    monkeypatch.setattr(suite.Suite, "markdown", markdown)
+    quick = _suite(suite, tmp_path, monkeypatch, quick=True)
+    assert quick.optimization().startswith("`--quick`: Ray, backtrader and vectorbt are left to "
+                                           "the full run (`make bench`)")
+    assert calls.pop() == ("optimization.py", ["--quick", "--ray-trials", "0", "--no-rivals"])
+    quick.backtest()
+    worlds = str(tmp_path / "work" / "zipline-worlds")  # one cache for the run's scripts
+    assert calls.pop() == ("backtest.py", ["--quick", "--zipline-cache", worlds,
+                                           "--skip-rebalance"])
+    full = _suite(suite, tmp_path, monkeypatch, quick=False)
+    assert full.optimization() == "body" and calls.pop() == ("optimization.py", [])
+    full.backtest()
+    assert calls.pop() == ("backtest.py", ["--zipline-cache", worlds])
 
 
 def test_history_cache_verdicts_come_from_its_json_report(suite):

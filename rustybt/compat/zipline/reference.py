@@ -6,6 +6,7 @@ Two ways, both driven by zipline's own writers so the reference is what zipline 
   ``BcolzMinuteBarWriter``, its assets with ``AssetDBWriter`` and its splits, mergers, dividends
   and stock dividends with ``SQLiteAdjustmentWriter``, then opens zipline's readers and
   ``DataPortal`` over them.
+  (:mod:`~rustybt.compat.zipline.world_cache` keeps one such world per bundle version.)
 - :func:`write_csvdir` + :func:`ingest_zipline_csvdir` write the bundle's bars as zipline
   ``csvdir`` CSVs (with ``dividend``/``split`` columns) and ingest them with zipline's csvdir
   bundle: the "same CSVs into both" route.
@@ -40,6 +41,11 @@ __all__ = [
 ]
 
 _OHLCV = ["open", "high", "low", "close", "volume"]
+# zipline's own file names in a world (also those of a zipline ingestion)
+_ASSETS_DB = "assets-{version}.sqlite"
+_DAILY_BCOLZ = "daily_equities.bcolz"
+_MINUTE_BCOLZ = "minute_equities.bcolz"
+_ADJUSTMENTS = "adjustments.sqlite"
 
 
 def zipline_available() -> bool:
@@ -184,7 +190,7 @@ def build_zipline_world(bundle: Bundle, directory: Path | str) -> ZiplineWorld:
     from zipline.assets.asset_db_schema import ASSET_DB_VERSION
 
     # zipline's own file names, so the directory is also a zipline ingestion (importable)
-    assets_db = path / f"assets-{ASSET_DB_VERSION}.sqlite"
+    assets_db = path / _ASSETS_DB.format(version=ASSET_DB_VERSION)
     AssetDBWriter(str(assets_db)).write(
         equities=equities, exchanges=_exchanges_frame(equities, bundle.calendar_name)
     )
@@ -193,7 +199,7 @@ def build_zipline_world(bundle: Bundle, directory: Path | str) -> ZiplineWorld:
     daily_reader = None
     daily_sids = bundle.sids_with_bars("daily")
     if daily_sids:
-        daily_path = str(path / "daily_equities.bcolz")
+        daily_path = str(path / _DAILY_BCOLZ)
         BcolzDailyBarWriter(daily_path, calendar, first, last).write(
             ((sid, _daily_rows(bundle, sid, calendar)) for sid in daily_sids),
             assets=set(daily_sids),
@@ -203,7 +209,7 @@ def build_zipline_world(bundle: Bundle, directory: Path | str) -> ZiplineWorld:
     minute_reader = None
     minute_sids = bundle.sids_with_bars("minute")
     if minute_sids:
-        minute_path = path / "minute_equities.bcolz"
+        minute_path = path / _MINUTE_BCOLZ
         minute_path.mkdir(exist_ok=True)
         minutes_per_day = int(
             (calendar.closes[first:last] - calendar.opens[first:last]).max().total_seconds() // 60
@@ -217,7 +223,7 @@ def build_zipline_world(bundle: Bundle, directory: Path | str) -> ZiplineWorld:
     # (rustybt bundles carry dividends only for sids with daily bars, which zipline's
     # writer needs to compute their ratios)
     adjustments = _adjustments(bundle)
-    adj_path = str(path / "adjustments.sqlite")
+    adj_path = str(path / _ADJUSTMENTS)
     with SQLiteAdjustmentWriter(adj_path, daily_reader, overwrite=True) as writer:
         writer.write(**adjustments)
     adjustment_reader = SQLiteAdjustmentReader(adj_path)
