@@ -57,8 +57,8 @@ DOC = REPO / "docs" / "performance" / "characteristics.md"
 BATCH_ASSETS = (10, 100, 500)
 #: The order of the sequential evaluation (``decisions`` section): the flags that act on the
 #: engine grid first, the Layer 1 (function workload) flags last.
-DECISION_ORDER = ("bundle_pooling", "history_cache", "array_returns", "persistent_workers",
-                  "asset_caching", "pre_grouping")
+DECISION_ORDER = ("bundle_pooling", "history_cache", "array_returns", "lean_results",
+                  "persistent_workers", "asset_caching", "pre_grouping")
 
 
 class SectionFailed(RuntimeError):
