@@ -8,12 +8,20 @@ Calendars are built from exchange-calendars' factory for the name, not through i
 another date range, so building ours for a bundle's range would change the object zipline's
 ``get_calendar("XNYS")`` returns afterwards (and zipline requires every reader to share its
 calendar object). rustybt keeps its own cache by (name, start, end) instead.
+
+Most of a calendar's build time (~70 % for a year of XNYS) is its ``day`` offset: a
+``CustomBusinessDay`` over every regular holiday from 1970 to 2200, which depends on the
+calendar's class only (its holiday rules and weekmask), never on the range. Every build after the
+first of a class is given the first one's offset (``_build``), so a new range costs only its own
+sessions and special opens/closes. Pandas offsets are immutable, so sharing one is safe; the
+built calendar equals one exchange-calendars builds alone (tests/test_calendars.py).
 """
 
 from __future__ import annotations
 
 import difflib
 from functools import lru_cache
+from typing import Any
 
 import exchange_calendars as xcals
 import numpy as np
@@ -31,6 +39,24 @@ __all__ = [
 
 DEFAULT_CALENDAR = "XNYS"
 
+# calendar class -> the ``day`` offset (sessions' CustomBusinessDay) of its first build
+_SESSION_DAYS: dict[type, Any] = {}
+
+
+def _build(
+    factory: type[xcals.ExchangeCalendar], kwargs: dict[str, object]
+) -> xcals.ExchangeCalendar:
+    """``factory(**kwargs)``, reusing the class's ``day`` offset from an earlier build."""
+    day = _SESSION_DAYS.get(factory)
+    if day is None:
+        calendar = factory(**kwargs)
+        _SESSION_DAYS[factory] = calendar.day  # a functools.cached_property of the instance
+        return calendar
+    calendar = object.__new__(factory)  # ExchangeCalendar defines no __new__
+    calendar.__dict__["day"] = day  # what the cached_property would compute, class-only inputs
+    calendar.__init__(**kwargs)
+    return calendar
+
 
 @lru_cache(maxsize=64)
 def _cached(name: str, start: str | None, end: str | None) -> xcals.ExchangeCalendar:
@@ -43,8 +69,7 @@ def _cached(name: str, start: str | None, end: str | None) -> xcals.ExchangeCale
     factory = global_calendar_dispatcher._calendar_factories.get(canonical)
     if factory is None:  # a name registered as an instance: exchange-calendars says why not
         return xcals.get_calendar(name, **kwargs)
-    calendar: xcals.ExchangeCalendar = factory(**kwargs)
-    return calendar
+    return _build(factory, kwargs)
 
 
 def get_calendar(

@@ -291,6 +291,22 @@ def test_fences_are_known() -> None:
             assert s.lang in RUN or s.lang in NOT_RUN, f"{s.doc}:{s.line - 1}: ```{s.lang}"
 
 
+PANDAS_PARQUET_READ = re.compile(r"\b(pd|pandas)\.read_parquet\(")
+
+
+def test_snippets_read_parquet_with_pyarrow() -> None:
+    """``pd.read_parquet(path)`` hands pyarrow a Python file object; an Arrow I/O thread may drop
+    the last reference to it while the interpreter exits, and the snippet process then aborts
+    with "terminate called without an active exception" after every snippet passed (seen on
+    docs/user-guide/optimization.md; apache/arrow#34314). Snippets let pyarrow open the file."""
+    for path in DOCUMENTS:
+        for s in runnable(path):
+            if s.lang == "python" and s.skip is None:
+                assert not PANDAS_PARQUET_READ.search(s.code), (
+                    f"{s.doc}:{s.line}: read Parquet with pyarrow.parquet.read_table(path)"
+                )
+
+
 def test_failures_name_the_document_and_line(tmp_path: Path) -> None:
     doc = tmp_path / "bad.md"
     doc.write_text(
