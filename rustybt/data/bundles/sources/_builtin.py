@@ -83,7 +83,11 @@ def read_frame(value: Any, option: str) -> Any:
     if not path.is_file():
         raise SourceOptionError(f"option {option!r}: no such file {path}")
     if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
+        # pyarrow opens the file itself: pd.read_parquet's Python file object can be dropped
+        # by an Arrow I/O thread during interpreter exit and abort the process (arrow#34314)
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pandas()
     if path.suffix.lower() == ".csv":
         return pd.read_csv(path)
     raise SourceOptionError(f"option {option!r}: {path} is neither .parquet nor .csv")
