@@ -3,7 +3,8 @@
 One asset: a read-only view of the map when the window needs no adjustment or fill, else one
 multiply. A list of assets: one fancy-indexed gather, adjusted by one vectorised multiply
 when any asset has an adjustment inside the window (``F[t] / F[end]`` is exactly 1.0 for the
-others). ``'1m'`` for one asset: a view of the minute map when possible. Anything else (and
+others). ``'1m'`` for one asset: a view of the minute map when possible; for a list of assets
+as an array, one gather from the minute map. Anything else (and
 ``one_minute`` returning None) goes to the general path (:mod:`.windows`).
 
 These take the user's raw arguments and build no :class:`~.request.HistoryRequest`: at ~1.3 µs
@@ -191,6 +192,38 @@ class FastHistory:
         if counts is None:
             counts = self._count_rows(volume)
         return any(counts[r][s] != counts[r][e] for r in rows)
+
+    def many_minute(self, assets: list[Any], field: str, bar_count: int, end_dt: Any) -> Any:
+        """A list of assets, one field, '1m', as an array: one gather from the minute map
+        (adjusted by one multiply) when :meth:`one_minute` would serve each asset, else None
+        (the general path then raises, pads or fills). ~100 µs → ~10 µs for 5 assets."""
+        store = self._stores.require_minutes()
+        cal = self._cal
+        assert cal.minutes is not None and cal.minute_session is not None
+        b = len(cal.minutes) - 1 if end_dt is None else cal.minute_index(end_dt)
+        a = b - bar_count + 1
+        if a < 0 or not assets:
+            return None
+        try:
+            sids = [x if type(x) is int else int(x.sid) for x in assets]
+        except AttributeError:  # np.integer sids, or InvalidAsset: the general path says
+            return None
+        rows = [self._row.get(s) for s in sids]
+        mrows = [store.row_of.get(s) for s in sids]
+        if None in rows or None in mrows:
+            return None
+        block = store.matrix("close" if field == "price" else field)[mrows, a : b + 1]
+        ms, me = int(cal.minute_session[a]), int(cal.minute_session[b])
+        if field == "price" and (
+                min(self._end_list[r] for r in rows) < me or np.isnan(block).any()):
+            return None
+        volume = field == "volume"
+        counts = self._count_rows(volume)
+        if any(counts[r][ms] != counts[r][me] for r in rows):
+            fac = self._d["volume_factor" if volume else "price_factor"][rows][
+                :, cal.minute_session[a : b + 1]]
+            block *= fac / fac[:, -1:]  # F[t] / F[session of b]: 1.0 for unadjusted rows
+        return block.T
 
     def one_minute(self, asset: Any, field: str, bar_count: int, end_dt: Any) -> Any:
         """One asset, one field, '1m': a view of the minute map when possible, else None
