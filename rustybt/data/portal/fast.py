@@ -51,11 +51,14 @@ class _Group:
       sessions, so the sum is equal at ``s`` and ``e`` iff no row has an adjustment between.
     """
 
-    __slots__ = ("counts", "dirty")
+    __slots__ = ("counts", "dirty", "minute_dirty")
 
     def __init__(self) -> None:
         self.dirty: np.ndarray | None = None
         self.counts: dict[bool, np.ndarray] = {}
+        #: ``dirty`` over the minute map's rows (NaN closes only): a '1m' price window
+        #: with a gap goes to the general path without a gather (minute data with gaps)
+        self.minute_dirty: np.ndarray | None = None
 
 
 class FastHistory:
@@ -208,14 +211,29 @@ class FastHistory:
             sids = [x if type(x) is int else int(x.sid) for x in assets]
         except AttributeError:  # np.integer sids, or InvalidAsset: the general path says
             return None
-        rows = [self._row.get(s) for s in sids]
-        mrows = [store.row_of.get(s) for s in sids]
-        if None in rows or None in mrows:
-            return None
-        block = store.matrix("close" if field == "price" else field)[mrows, a : b + 1]
+        rows: list[int] = []
+        mrows: list[int] = []
+        for sid in sids:
+            r, mr = self._row.get(sid), store.row_of.get(sid)
+            if r is None or mr is None:
+                return None
+            rows.append(r)
+            mrows.append(mr)
         ms, me = int(cal.minute_session[a]), int(cal.minute_session[b])
-        if field == "price" and (
-                min(self._end_list[r] for r in rows) < me or np.isnan(block).any()):
+        if field == "price":
+            if min(self._end_list[r] for r in rows) < me:
+                return None
+            group = self._group(rows)
+            if group is not None:
+                dirty = group.minute_dirty
+                if dirty is None:
+                    bad = np.isnan(store.matrix("close")[mrows]).any(axis=0)
+                    dirty = group.minute_dirty = np.concatenate(
+                        ([0], np.cumsum(bad, dtype=np.int64)))
+                if dirty[b + 1] != dirty[a]:
+                    return None
+        block = store.matrix("close" if field == "price" else field)[mrows, a : b + 1]
+        if field == "price" and np.isnan(block).any():
             return None
         volume = field == "volume"
         counts = self._count_rows(volume)
