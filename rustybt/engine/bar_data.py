@@ -67,6 +67,7 @@ class BarData:
         #: the portal (other portals, minute mode, before trading start).
         source = getattr(portal, "hot_daily_spots", None) if self._daily else None
         self._spots = source() if source is not None else None
+        self._hot_rows = self._spots.row_of if self._spots is not None else {}
         self._hot: Any = None  # the lookup while the view is on a daily bar
         self._hot_ns = self._hot_e = 0
 
@@ -116,8 +117,7 @@ class BarData:
     def _spot(self, asset: Any, field: str) -> Any:
         hot = self._hot
         if hot is not None and field in _HOT_FIELDS:
-            assert self._spots is not None
-            r = self._spots.row_of.get(asset.sid)
+            r = self._hot_rows.get(asset.sid)
             if r is not None:
                 value = hot(r, self._hot_e, self._hot_ns, field)
                 if value is not GENERAL:

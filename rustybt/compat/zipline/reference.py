@@ -228,10 +228,17 @@ def build_zipline_world(bundle: Bundle, directory: Path | str) -> ZiplineWorld:
         writer.write(**adjustments)
     adjustment_reader = SQLiteAdjustmentReader(adj_path)
 
-    portal = _zipline_portal(asset_finder, calendar, daily_reader, minute_reader, adjustment_reader)
+    return zipline_world(path, asset_finder, calendar, daily_reader, minute_reader,
+                         adjustment_reader, first)
+
+
+def zipline_world(path: Path, asset_finder: Any, calendar: Any, daily_reader: Any,
+                  minute_reader: Any, adjustment_reader: Any, first: Any) -> ZiplineWorld:
+    """The :class:`ZiplineWorld` over readers already opened (built or reopened from disk)."""
     return ZiplineWorld(
         path=path,
-        data_portal=portal,
+        data_portal=_zipline_portal(asset_finder, calendar, daily_reader, minute_reader,
+                                    adjustment_reader),
         daily_reader=daily_reader,
         minute_reader=minute_reader,
         adjustment_reader=adjustment_reader,

@@ -19,8 +19,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 from rustybt.compat.zipline.reference import (
     _ADJUSTMENTS,
     _ASSETS_DB,
@@ -28,8 +26,8 @@ from rustybt.compat.zipline.reference import (
     _MINUTE_BCOLZ,
     ZiplineWorld,
     _zipline_calendar,
-    _zipline_portal,
     build_zipline_world,
+    zipline_world,
 )
 from rustybt.data.bundles import Bundle
 
@@ -63,18 +61,8 @@ def open_zipline_world(bundle: Bundle, directory: Path | str) -> ZiplineWorld:
     minute_reader = BcolzMinuteBarReader(str(minute)) if minute.exists() else None
     asset_finder = AssetFinder(str(assets_db))
     adjustment_reader = SQLiteAdjustmentReader(str(path / _ADJUSTMENTS))
-    calendar = _zipline_calendar(bundle)
-    portal = _zipline_portal(asset_finder, calendar, daily_reader, minute_reader, adjustment_reader)
-    return ZiplineWorld(
-        path=path,
-        data_portal=portal,
-        daily_reader=daily_reader,
-        minute_reader=minute_reader,
-        adjustment_reader=adjustment_reader,
-        asset_finder=asset_finder,
-        calendar=calendar,
-        first_trading_day=pd.Timestamp(bundle.first_session),
-    )
+    return zipline_world(path, asset_finder, _zipline_calendar(bundle), daily_reader,
+                         minute_reader, adjustment_reader, bundle.first_session)
 
 
 def cached_zipline_world(bundle: Bundle, cache: Path | str) -> ZiplineWorld:
