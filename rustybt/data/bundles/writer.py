@@ -136,8 +136,10 @@ class BundleWriter:
         #: summary is then kept in the manifest as a note instead of an IngestWarning.
         self.warn_halts = True
         self.bundle_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir = self.bundle_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}"
-        self.tmp_dir.mkdir()
+        # The staging directory is made by the first write (see ``tmp_dir``), not here: a
+        # Ctrl-C between construction and ``with`` (or a writer never used) leaves nothing.
+        self._tmp_path = self.bundle_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        self._tmp_made = False
         # sid -> sessions (int64 ns, sorted) that have a bar, per frequency
         self._sessions: dict[str, dict[int, np.ndarray]] = {DAILY_DIR: {}, MINUTE_DIR: {}}
         self._labels: dict[tuple[str, int], str] = {}
@@ -163,6 +165,16 @@ class BundleWriter:
             self.commit()
         else:
             self.abort()
+
+    @property
+    def tmp_dir(self) -> Path:
+        """The staging directory ``<bundle_dir>/.tmp-<uuid>/``, made on first use."""
+        if not self._tmp_made:
+            if self._done:
+                raise RuntimeError("this writer was already committed or aborted")
+            self._tmp_path.mkdir()
+            self._tmp_made = True
+        return self._tmp_path
 
     @property
     def version_dir(self) -> Path:
@@ -286,8 +298,8 @@ class BundleWriter:
     def abort(self) -> None:
         """Discard everything written so far."""
         if not self._done:
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self._done = True
+            shutil.rmtree(self._tmp_path, ignore_errors=True)
 
     def _bar_sessions(self, sid: int) -> pd.DatetimeIndex | None:
         ns = self._sessions[DAILY_DIR].get(sid)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rustybt import Bundle, bundles, ingest, load, register, unregister
+from rustybt import Bundle, BundleWriter, bundles, ingest, load, register, unregister
 from rustybt.data.bundles.format import MANIFEST_FILE
 from rustybt.data.bundles.sources import synthetic_frames, synthetic_ingest
 
@@ -168,3 +168,31 @@ def test_child_without_kill_publishes(tmp_path, root, old):
     )
     assert marker.read_text() == "finished"
     assert load("kill", root=root).version != old.version
+
+
+def test_a_writer_stages_nothing_before_its_first_write(tmp_path):
+    """A Ctrl-C between ``BundleWriter(...)`` and its ``with`` leaves no ``.tmp-`` directory.
+
+    CI once delivered a test's SIGINT exactly there: the staging directory, then made by the
+    constructor, outlived the interrupted ingest.
+    """
+    bdir = tmp_path / "b"
+    writer = BundleWriter(bdir, name="b")
+    assert list(bdir.iterdir()) == []
+    writer.abort()
+    assert list(bdir.iterdir()) == []
+
+
+def test_an_interrupt_inside_the_ingest_function_leaves_nothing(root):
+    def interrupted(writer: BundleWriter) -> None:
+        synthetic_ingest(**ARGS, seed=3)(writer)
+        assert [p.name[:5] for p in writer.bundle_dir.iterdir() if p.is_dir()] == [".tmp-"]
+        raise KeyboardInterrupt
+
+    register("ctrl-c", interrupted)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ingest("ctrl-c", root=root)
+    finally:
+        unregister("ctrl-c")
+    assert [p.name for p in (root / "bundles" / "ctrl-c").iterdir() if p.is_dir()] == []
