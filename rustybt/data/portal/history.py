@@ -200,7 +200,7 @@ class HistoryEngine:
                 np.multiply(raw, 1000.0, out=raw)
                 np.rint(raw, out=raw)
                 np.divide(raw, 1000.0, out=raw)
-            return raw.T
+            return np.ascontiguousarray(raw.T)
         if not volume:  # zipline_quantize, in place
             np.multiply(raw, 1000.0, out=raw)
             np.rint(raw, out=raw)
@@ -208,7 +208,7 @@ class HistoryEngine:
         out = raw.T
         self._adjust(out, rows, slice(s, e + 1), p, volume, need)
         np.round(raw, 3, out=raw)
-        return out
+        return np.ascontiguousarray(out)
 
     def daily_history(self, drows: Sequence[int], field: str, s: int, e: int) -> np.ndarray:
         """A '1d' window of daily data ending at session ``e``."""

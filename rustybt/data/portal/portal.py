@@ -112,6 +112,7 @@ class ArrowDataPortal:
         self._fast_one = fast.one
         self._fast_many = fast.many
         self._fast_one_minute = fast.one_minute
+        self._fast_many_minute = fast.many_minute
         self._row = stores.daily.row_of
         self._hot_daily = self._spot.hot_daily
         self._adjustment_reader: BundleAdjustmentReader | None = None
@@ -266,9 +267,12 @@ class ArrowDataPortal:
                 elif type(assets) is list and return_type in ("array", "dataframe"):
                     out = self._fast_many(assets, fields, bar_count, end_dt,
                                           return_type == "array")
-            elif (frequency == "1m" and single_asset and return_type == "array"
+            elif (frequency == "1m" and return_type == "array"
                   and data_frequency in (None, "minute", "1m")):
-                out = self._fast_one_minute(assets, fields, bar_count, end_dt)
+                if single_asset:
+                    out = self._fast_one_minute(assets, fields, bar_count, end_dt)
+                elif type(assets) is list:
+                    out = self._fast_many_minute(assets, fields, bar_count, end_dt)
         if out is None:
             out = self._general(HistoryRequest.resolve(
                 assets, fields, bar_count, frequency, end_dt, data_frequency, return_type,
