@@ -8,7 +8,8 @@ framework compares against; ``tests/optimization/test_config.py`` checks this):
   (:func:`~rustybt.optimization.caching.get_cached_assets`), also by fresh portals;
 - ``pre_grouping``: loaders may group bars per asset once
   (:class:`~rustybt.optimization.caching.PreGroupedData`, bounded by ``cache_size_gb``);
-- ``history_cache``: the portal of an :class:`AlgorithmWorkload` gets one
+- ``history_cache`` (off by default: the sequential evaluation rejected it on the engine grid,
+  docs/internal/benchmarks/decisions/): the portal of an :class:`AlgorithmWorkload` gets one
   :class:`~rustybt.data.portal.cache.HistoryCache` (permanent ``permanent_windows``, and an
   LRU tier of at most ``lru_mb`` MiB and ``lru_size`` entries: the byte bound is the one that
   normally binds) shared by every trial the worker runs, so each worker process may hold
@@ -29,7 +30,7 @@ framework compares against; ``tests/optimization/test_config.py`` checks this):
 
 :meth:`OptimizationConfig.from_env` reads ``RUSTYBT_CACHE_SIZE_GB``, ``RUSTYBT_LRU_SIZE``,
 ``RUSTYBT_LRU_MB``, ``RUSTYBT_PERMANENT_WINDOWS`` (``20,50,200``) and ``RUSTYBT_OPT_<FLAG>``
-(``0``/``1``, e.g. ``RUSTYBT_OPT_HISTORY_CACHE=0``); a bad value raises ``ValueError`` naming
+(``0``/``1``, e.g. ``RUSTYBT_OPT_HISTORY_CACHE=1``); a bad value raises ``ValueError`` naming
 the variable.
 A workload resolves its config when it is made (``config=None`` → ``from_env()``), so the
 config travels with it to every worker and all workers agree whatever their environment.
@@ -77,7 +78,10 @@ class OptimizationConfig:
 
     asset_caching: bool = True
     pre_grouping: bool = True
-    history_cache: bool = True
+    # off by default: the sequential evaluation rejected it on the engine grid at every size
+    # measured (docs/internal/benchmarks/decisions/): a fast-path window costs about what
+    # finding it in the cache does
+    history_cache: bool = False
     array_returns: bool = True
     bundle_pooling: bool = True
     persistent_workers: bool = True

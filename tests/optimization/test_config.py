@@ -6,6 +6,7 @@ dual-MA trials on a tiny bundle gives exactly the metrics of ``all_off()``.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -68,12 +69,12 @@ def test_presets() -> None:
 
 
 def test_history_cache_is_bounded_by_bytes_first() -> None:
-    cfg = OptimizationConfig()
+    cfg = OptimizationConfig(history_cache=True)
     assert (cfg.lru_mb, cfg.lru_size) == (512, 1_000_000)
     cache = cfg.make_history_cache()
     assert cache is not None and cache.max_bytes == 512 * 2**20
     assert cache.maxsize == 1_000_000
-    small = OptimizationConfig(lru_mb=0, lru_size=5).make_history_cache()
+    small = OptimizationConfig(history_cache=True, lru_mb=0, lru_size=5).make_history_cache()
     assert small is not None and (small.max_bytes, small.maxsize) == (0, 5)
     assert OptimizationConfig(history_cache=False).make_history_cache() is None
 
@@ -151,7 +152,7 @@ def test_array_returns_reaches_the_function(on: bool) -> None:
 
 # -- the flags act where they should ---------------------------------------------------------
 def test_history_cache_shared_by_trials_and_hit_rate_recorded(opt_root: Path) -> None:
-    on = _study(opt_root, OptimizationConfig(array_returns=False))
+    on = _study(opt_root, OptimizationConfig(history_cache=True, array_returns=False))
     rates = [t.cache_hit_rate for t in on.trials]
     # trial 0 fills the cache; trial 1 asks the same windows (same long) and hits them all
     assert rates[0] == 0.0 and rates[1] == 1.0
@@ -195,7 +196,7 @@ def test_lean_results_drop_only_the_per_session_lists(opt_root: Path) -> None:
 def test_pooled_portal_stays_uncached_for_other_workloads(opt_root: Path) -> None:
     start, end = start_end()
     cached = AlgorithmWorkload(dma_hooks, "opt", start, end, root=opt_root,
-                               config=OptimizationConfig())
+                               config=OptimizationConfig(history_cache=True))
     cached.setup()
     pooled = BundleConnectionPool.instance().portal("opt", opt_root)
     assert cached._portal.cache is not None and pooled.cache is None
@@ -218,3 +219,14 @@ def test_all_on_gives_the_baseline_trials(
         opt_root: Path, baseline: list[dict[str, float]]) -> None:
     result = _study(opt_root, OptimizationConfig.all_on())
     assert all(_same(t.metrics, w) for t, w in zip(result.trials, baseline, strict=True))
+
+
+def test_history_cache_is_off_by_default_as_its_decision_record_says() -> None:
+    """The issue left the HistoryCache default to the benchmark framework: the committed
+    sequential evaluation (``make bench``) rejected it, so it is off. A regenerated record
+    that accepts it makes this fail, and the default should then be revisited."""
+    records = Path(__file__).parents[2] / "docs/internal/benchmarks/decisions/sequence.json"
+    steps = {s["flag"]: s["status"] for s in json.loads(records.read_text())["steps"]}
+    assert steps["history_cache"] == "rejected"
+    assert OptimizationConfig().history_cache is False
+    assert OptimizationConfig.all_on().history_cache is True
