@@ -4,8 +4,8 @@ One asset: a read-only view of the map when the window needs no adjustment or fi
 multiply. A list of assets: one fancy-indexed gather, adjusted by one vectorised multiply
 when any asset has an adjustment inside the window (``F[t] / F[end]`` is exactly 1.0 for the
 others). ``'1m'`` for one asset: a view of the minute map when possible; for a list of assets
-as an array, one gather from the minute map. Anything else (and
-``one_minute`` returning None) goes to the general path (:mod:`.windows`).
+as an array, one gather from the minute map. Anything else (and a minute path returning None)
+goes to the general path (:mod:`.windows`).
 
 Every ``(bars, assets)`` array is C-contiguous, as the general path's and zipline's are
 (``pd.DataFrame(array)`` wraps a row-major array): numpy sums a column-major column in another
