@@ -21,14 +21,19 @@ class Clock:
     strategy = 0.0
 
 
+def _setup(api: Any, context: Any, n_assets: int) -> None:
+    """The assets (sids 0..n-1), and zero commission and slippage, in either engine."""
+    context.assets = [api.sid(s) for s in range(n_assets)]
+    api.set_commission(api.commission.PerShare(cost=0.0))
+    api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
+
+
 def dma(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, Any]:
     """initialize/handle_data of the 20/50 dual moving average."""
     perf = time.perf_counter
 
     def initialize(context: Any) -> None:
-        context.assets = [api.sid(s) for s in range(n_assets)]
-        api.set_commission(api.commission.PerShare(cost=0.0))
-        api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
+        _setup(api, context, n_assets)
 
     def handle_data(context: Any, data: Any) -> None:
         t0 = perf()
@@ -64,9 +69,7 @@ def rebalance(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, An
     perf = time.perf_counter
 
     def initialize(context: Any) -> None:
-        context.assets = [api.sid(s) for s in range(n_assets)]
-        api.set_commission(api.commission.PerShare(cost=0.0))
-        api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
+        _setup(api, context, n_assets)
         api.schedule_function(monthly, api.date_rules.month_start())
 
     def monthly(context: Any, data: Any) -> None:
@@ -91,10 +94,8 @@ def dma_minute(api: Any, n_assets: int, return_type: str | None) -> tuple[Any, A
     perf = time.perf_counter
 
     def initialize(context: Any) -> None:
-        context.assets = [api.sid(s) for s in range(n_assets)]
+        _setup(api, context, n_assets)
         context.long = [None] * n_assets
-        api.set_commission(api.commission.PerShare(cost=0.0))
-        api.set_slippage(api.slippage.FixedSlippage(spread=0.0))
 
     def handle_data(context: Any, data: Any) -> None:
         t0 = perf()
