@@ -5,7 +5,8 @@ metrics zipline recomputes every session over the returns so far (``algo_volatil
 ``sharpe``, ``sortino``, ``max_drawdown``, ``alpha``, ``beta``, ...) are computed once at the
 end as expanding-window statistics — O(n) instead of zipline's O(n²) — with empyrical's
 definitions (``tests/engine/test_metrics.py`` checks every session against empyrical-reloaded
-called on the prefix). Whole-run statistics (:func:`summary`) call empyrical-reloaded itself.
+called on the prefix). Whole-run statistics (:func:`summary`) are :mod:`.stats`'s, the same
+definitions in NumPy (importing empyrical costs a fresh process a second or more).
 
 A value zipline reports as ``None`` (non-finite, or too few sessions) is NaN here.
 """
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rustybt.engine import stats
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.money import ZERO
 
@@ -244,21 +246,20 @@ def _expanding_cov(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def summary(perf: pd.DataFrame, benchmark_returns: pd.Series | None = None) -> dict[str, float]:
-    """Whole-run statistics with empyrical-reloaded: total return, CAGR, volatility, Sharpe,
-    Sortino, max drawdown, Calmar, alpha, beta."""
-    import empyrical as ep
-
-    returns = perf["returns"].astype(float)
+    """Whole-run statistics of ``perf['returns']``: total return, CAGR, volatility, Sharpe,
+    Sortino, max drawdown, Calmar, and alpha and beta when ``benchmark_returns`` has one
+    value per session. empyrical-reloaded's definitions, in NumPy (:mod:`.stats`)."""
+    r = perf["returns"].to_numpy(dtype=float)
     out = {
-        "total_return": float(ep.cum_returns_final(returns)),
-        "annual_return": float(ep.annual_return(returns)),
-        "annual_volatility": float(ep.annual_volatility(returns)),
-        "sharpe": float(ep.sharpe_ratio(returns)),
-        "sortino": float(ep.sortino_ratio(returns)),
-        "max_drawdown": float(ep.max_drawdown(returns)),
-        "calmar": float(ep.calmar_ratio(returns)),
+        "total_return": stats.total_return(r),
+        "annual_return": stats.annual_return(r),
+        "annual_volatility": stats.annual_volatility(r),
+        "sharpe": stats.sharpe_ratio(r),
+        "sortino": stats.sortino_ratio(r),
+        "max_drawdown": stats.max_drawdown(r),
+        "calmar": stats.calmar_ratio(r),
     }
-    if benchmark_returns is not None and len(benchmark_returns) == len(returns):
-        alpha, beta = ep.alpha_beta_aligned(returns.to_numpy(), benchmark_returns.to_numpy())
-        out["alpha"], out["beta"] = float(alpha), float(beta)
+    if benchmark_returns is not None and len(benchmark_returns) == len(r):
+        out["alpha"], out["beta"] = stats.alpha_beta(
+            r, np.asarray(benchmark_returns, dtype=float))
     return out

@@ -1,8 +1,9 @@
 """Objectives: which number of a trial's metrics a search optimises, and in which direction.
 
-Named metrics come from :func:`rustybt.engine.metrics.summary` (empyrical-reloaded):
-``sharpe``, ``sortino``, ``calmar``, ``total_return``, ``annual_return``, ``max_drawdown``
-(a negative number: maximise it to prefer small drawdowns), ``annual_volatility``. A callable
+Named metrics come from :func:`rustybt.engine.metrics.summary` (empyrical-reloaded's
+definitions): ``sharpe``, ``sortino``, ``calmar``, ``total_return``, ``annual_return``,
+``max_drawdown`` (a negative number: maximise it to prefer small drawdowns),
+``annual_volatility``. A callable
 receives the metrics dict and returns the value. NaN or infinite values make a trial rank
 last, never first.
 """

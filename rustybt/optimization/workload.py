@@ -147,12 +147,10 @@ class AlgorithmWorkload(Workload):
 
     def setup(self) -> None:
         """Open the portal and warm what every trial needs, so a worker's first trial costs
-        what the others do: the calendar, the engine and the metrics' lazy imports
-        (empyrical and scipy: seconds in a fresh process), counted in the worker's setup."""
+        what the others do: the calendar and the engine's imports, counted in the worker's
+        setup."""
         self._ensure_portal()
         _ = self._portal.trading_calendar
-        import empyrical  # noqa: F401 - rustybt.engine.metrics.summary imports it lazily
-
         import rustybt.engine.metrics
         import rustybt.engine.run  # noqa: F401
 
