@@ -306,7 +306,10 @@ class Suite:
             f"- Python {platform.python_version()}, NumPy {np.__version__}, pandas "
             f"{pd.__version__}, pyarrow {pa.__version__}, zipline-reloaded {zl}",
             f"- mode: {'--quick (small sizes)' if self.quick else 'production sizes'}; "
-            f"sections run: {', '.join(times)}; {seconds / 60:.1f} minutes in all",
+            f"sections run: {', '.join(times)}; {seconds / 60:.1f} minutes in all"
+            + ("" if set(times) >= set(SECTIONS) else
+               " (a partial run: every other section keeps the stamp of the run that "
+               "measured it, with its date, command and duration)"),
             "- seconds per section, wall / CPU (this process and its children): "
             + ", ".join(f"{name} {wall:.0f} / {cpu:.0f}" for name, (wall, cpu) in times.items()),
         ])
