@@ -373,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="rustybt-suite-"))
+    work.mkdir(parents=True, exist_ok=True)  # a --work folder that is not there yet
     suite = Suite(args, work)
     names = args.only or list(SECTIONS)
     t0 = time.perf_counter()
