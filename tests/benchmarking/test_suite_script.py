@@ -39,14 +39,18 @@ def test_every_section_has_its_markers_on_the_page(suite):
         read_between_markers(PAGE, f"suite.{name}")  # raises DocMarkersNotFound if absent
 
 
-def test_a_section_is_written_with_its_command_and_the_machine(suite, page):
+def test_a_section_is_written_with_its_command_and_the_machine(suite, page, tmp_path):
     before = page.read_text()
-    assert suite.main(["--no-zipline", "--only", "compat", "--doc", str(page)]) == 0
+    work = tmp_path / "not" / "there"  # made by the suite
+    assert suite.main(["--no-zipline", "--only", "compat", "--doc", str(page),
+                       "--work", str(work)]) == 0
+    assert work.is_dir()
     body = read_between_markers(page, "suite.compat")
     assert "`.venv/bin/python benchmarks/suite.py --no-zipline --only compat --doc" in body
     assert "Not run (`--no-zipline`)" in body
     env = read_between_markers(page, "suite.environment")
     assert "- machine: " in env and "sections run: compat" in env
+    assert "a partial run: every other section keeps the stamp" in env
     assert "- seconds per section, wall / CPU (this process and its children): compat " in env
     for other in ("history", "sql", "gate"):  # sections not run keep their text
         assert read_between_markers(page, f"suite.{other}") in before
