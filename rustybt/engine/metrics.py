@@ -27,7 +27,7 @@ from rustybt.engine.money import ZERO
 
 __all__ = ["SessionRecorder", "expanding_risk", "summary"]
 
-ANNUAL = 252
+ANNUAL = stats.ANNUAL  # periods a year, empyrical's daily default
 SQRT_ANNUAL = math.sqrt(ANNUAL)
 
 
