@@ -47,6 +47,13 @@ def test_expanding_metrics_equal_empyrical_on_every_prefix(values: list[float], 
     got = expanding_risk(r, b)
     for i in range(len(r)):
         want = _oracle(r, b, i)
+        if i >= 1 and np.ptp(r[: i + 1]) == 0:
+            # constant returns: no covariance with anything, beta exactly 0 (rustybt's shifted
+            # sums); empyrical's centring leaves a rounding residue (4.5e-10 for [0.125,
+            # 0.125] against a benchmark of variance ~1e-5) and an alpha that carries it
+            assert abs(want["beta"]) < 1e-6, want["beta"]
+            want["beta"] = 0.0
+            want["alpha"] = (1.0 + r[0]) ** 252 - 1.0
         for name, value in want.items():
             # zipline reports non-finite statistics as None; rustybt as NaN
             expected = value if np.isfinite(value) else np.nan
@@ -75,7 +82,6 @@ def test_named_edges() -> None:
 
 
 def test_summary_is_empyrical() -> None:
-    # to the last bits: bottleneck (empyrical's reductions) and NumPy sum in another order;
     # tests/engine/test_stats.py checks every statistic and its edges
     rng = np.random.default_rng(3)
     r = pd.Series(rng.normal(0.001, 0.01, 300),
@@ -87,4 +93,4 @@ def test_summary_is_empyrical() -> None:
             "max_drawdown": ep.max_drawdown(r), "total_return": ep.cum_returns_final(r),
             "sortino": ep.sortino_ratio(r), "annual_return": ep.annual_return(r),
             "annual_volatility": ep.annual_volatility(r), "alpha": alpha, "beta": beta}
-    assert out == pytest.approx(want, rel=1e-12)
+    assert out == want  # to the bit
