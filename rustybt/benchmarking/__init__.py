@@ -37,8 +37,9 @@ first use, so importing :mod:`~rustybt.benchmarking.tables` alone (every benchma
 its worker processes do) costs neither scipy nor matplotlib.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rustybt._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
     from rustybt.benchmarking.charts import speedup_waterfall, time_per_configuration
@@ -204,24 +205,6 @@ _NAMES_BY_MODULE: dict[str, tuple[str, ...]] = {
     "tables": ("Column", "ScriptReport", "Table", "add_output_flags", "emit"),
     "workloads": ("DmaGrid", "make_dma_grid"),
 }
-_MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """Import ``name`` from its module on first use (module notes: lazy package)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The module's names, the lazy ones included."""
-    return sorted({*globals(), *__all__})
-
-
 __all__ = [
     "ALTERNATIVE_STATUSES",
     "CHART_FILES",
@@ -307,3 +290,4 @@ __all__ = [
     "write_flamegraph",
     "write_report",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES_BY_MODULE, __all__)

@@ -15,11 +15,20 @@ zipline-reloaded is optional (the ``dev`` extra): the classes here work without 
 rustybt's errors instead of zipline's.
 """
 
-from rustybt.compat.zipline.adjustment_reader import BundleAdjustmentReader
-from rustybt.compat.zipline.bundle_import import import_zipline_bundle
-from rustybt.compat.zipline.data_portal import DataPortal
-from rustybt.compat.zipline.errors import HistoryWindowStartsBeforeData, NoDataForSid, NoDataOnDate
-from rustybt.compat.zipline.readers import ArrowDailyBarReader, ArrowMinuteBarReader
+from typing import TYPE_CHECKING
+
+from rustybt._lazy import lazy_exports
+
+if TYPE_CHECKING:  # the names for type checkers; at run time each is imported on first use
+    from rustybt.compat.zipline.adjustment_reader import BundleAdjustmentReader
+    from rustybt.compat.zipline.bundle_import import import_zipline_bundle
+    from rustybt.compat.zipline.data_portal import DataPortal
+    from rustybt.compat.zipline.errors import (
+        HistoryWindowStartsBeforeData,
+        NoDataForSid,
+        NoDataOnDate,
+    )
+    from rustybt.compat.zipline.readers import ArrowDailyBarReader, ArrowMinuteBarReader
 
 __all__ = [
     "ArrowDailyBarReader",
@@ -31,3 +40,14 @@ __all__ = [
     "NoDataOnDate",
     "import_zipline_bundle",
 ]
+
+# lazy (:mod:`rustybt._lazy`): importing one submodule (the conversions' listing that
+# ``rustybt bundles shim`` reads) must not import zipline through this package
+_NAMES_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "adjustment_reader": ("BundleAdjustmentReader",),
+    "bundle_import": ("import_zipline_bundle",),
+    "data_portal": ("DataPortal",),
+    "errors": ("HistoryWindowStartsBeforeData", "NoDataForSid", "NoDataOnDate"),
+    "readers": ("ArrowDailyBarReader", "ArrowMinuteBarReader"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES_BY_MODULE, __all__)
