@@ -19,6 +19,12 @@ import rustybt
 
 PKG = Path(rustybt.__file__).resolve().parent
 
+
+def _python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (what it imports is its own)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout
+
 #: Package prefixes a module under ``data/`` must never import (higher layers).
 ABOVE_DATA = ("rustybt.compat", "rustybt.cli", "rustybt.engine", "rustybt.optimization",
               "rustybt.benchmarking", "rustybt.testing")
@@ -133,8 +139,8 @@ def test_core_packages_do_not_import_zipline() -> None:
         "import sys; import rustybt, rustybt.data, rustybt.data.store, rustybt.data.portal, "
         "rustybt.data.sql, rustybt.cli; print('zipline' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    out = _python(code)
+    assert out.strip() == "False"
 
 
 def test_building_the_cli_parser_loads_no_heavy_package() -> None:
@@ -145,8 +151,8 @@ def test_building_the_cli_parser_loads_no_heavy_package() -> None:
         "print(sorted(m for m in ('scipy', 'matplotlib', 'rustybt.benchmarking', 'optuna', "
         "'ray', 'empyrical') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    out = _python(code)
+    assert out.strip() == "[]"
 
 
 def test_bench_cli_default_decisions_dir_is_the_frameworks() -> None:
@@ -200,8 +206,8 @@ def test_the_benchmark_scripts_harness_loads_no_heavy_package() -> None:
         "print(sorted(m for m in ('scipy', 'matplotlib', 'rustybt.benchmarking.statistics') "
         "if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    out = _python(code)
+    assert out.strip() == "[]"
 
 
 @pytest.mark.parametrize("package", ["rustybt.benchmarking", "rustybt.compat.zipline"])
@@ -224,8 +230,8 @@ def test_the_zipline_package_is_lazy() -> None:
         "from rustybt.compat.zipline.conversion import shim_conversions; "
         "print('zipline' in sys.modules, 'DataPortal' in dir(z))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "True"]
+    out = _python(code)
+    assert out.split() == ["False", "True"]
 
 
 def test_lazy_exports_imports_on_first_use_and_refuses_inconsistent_names() -> None:
