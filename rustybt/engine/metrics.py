@@ -250,14 +250,15 @@ def summary(perf: pd.DataFrame, benchmark_returns: pd.Series | None = None) -> d
     Sortino, max drawdown, Calmar, and alpha and beta when ``benchmark_returns`` has one
     value per session. empyrical-reloaded's definitions, in NumPy (:mod:`.stats`)."""
     r = perf["returns"].to_numpy(dtype=float)
+    annual, drawdown = stats.annual_return(r), stats.max_drawdown(r)
     out = {
         "total_return": stats.total_return(r),
-        "annual_return": stats.annual_return(r),
+        "annual_return": annual,
         "annual_volatility": stats.annual_volatility(r),
         "sharpe": stats.sharpe_ratio(r),
         "sortino": stats.sortino_ratio(r),
-        "max_drawdown": stats.max_drawdown(r),
-        "calmar": stats.calmar_ratio(r),
+        "max_drawdown": drawdown,
+        "calmar": stats.calmar_of(annual, drawdown),
     }
     if benchmark_returns is not None and len(benchmark_returns) == len(r):
         out["alpha"], out["beta"] = stats.alpha_beta(

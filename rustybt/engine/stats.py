@@ -32,8 +32,8 @@ import math
 
 import numpy as np
 
-__all__ = ["alpha_beta", "annual_return", "annual_volatility", "calmar_ratio", "max_drawdown",
-           "sharpe_ratio", "sortino_ratio", "total_return"]
+__all__ = ["alpha_beta", "annual_return", "annual_volatility", "calmar_of", "calmar_ratio",
+           "max_drawdown", "sharpe_ratio", "sortino_ratio", "total_return"]
 
 ANNUAL = 252
 NAN = float("nan")
@@ -126,10 +126,14 @@ def max_drawdown(r: np.ndarray) -> float:
 
 def calmar_ratio(r: np.ndarray) -> float:
     """Annual return over the max drawdown's size; NaN without a drawdown (``calmar_ratio``)."""
-    dd = max_drawdown(r)
-    if not dd < 0:
+    return calmar_of(annual_return(r), max_drawdown(r))
+
+
+def calmar_of(annual: float, drawdown: float) -> float:
+    """:func:`calmar_ratio` from an annual return and a max drawdown already computed."""
+    if not drawdown < 0:
         return NAN
-    ratio = annual_return(r) / abs(dd)
+    ratio = annual / abs(drawdown)
     return NAN if math.isinf(ratio) else ratio
 
 

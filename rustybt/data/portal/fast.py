@@ -233,11 +233,11 @@ class FastHistory:
                 return None
             rows.append(r)
             mrows.append(mr)
-        ms, me = int(cal.minute_session[a]), int(cal.minute_session[b])
         group = self._group(rows) if field == "price" else None
         if group is not None and group.minute_skip:
             group.minute_skip -= 1
             return None
+        ms, me = int(cal.minute_session[a]), int(cal.minute_session[b])
         block = store.matrix("close" if field == "price" else field)[mrows, a : b + 1]
         if field == "price":
             if min(self._end_list[r] for r in rows) < me or np.isnan(block).any():
